@@ -1,0 +1,158 @@
+//! Builds the nodes from a [`Config`], binds every listener, serves, sweeps time rules in the
+//! background, and shuts down cleanly.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::node::Node;
+use crate::server::{router, Endpoint, Route};
+
+/// Bound endpoint URLs, for start-up output and `/_kmsim/health`.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    /// Gateway URL.
+    pub gateway: String,
+    /// Region name → URL, in configuration order.
+    pub regions: Vec<(String, String)>,
+}
+
+/// What every endpoint shares: the nodes, the clock and the addresses.
+#[derive(Debug)]
+pub struct ClusterState {
+    /// Region → node.
+    pub nodes: BTreeMap<String, Arc<Node>>,
+    /// W-11: the Region for unsigned gateway requests.
+    pub default_region: String,
+    /// The shared simulated clock.
+    pub clock: Arc<Clock>,
+    /// Bound addresses.
+    pub endpoints: Endpoints,
+}
+
+impl ClusterState {
+    /// Applies every time rule that is due, in every Region (X-6, I-50).
+    pub fn sweep(&self) {
+        let now = self.clock.now();
+        for node in self.nodes.values() {
+            node.store.sweep(now);
+        }
+    }
+}
+
+/// A running cluster.
+#[derive(Debug)]
+pub struct Cluster {
+    /// Shared state (nodes, clock, endpoints).
+    pub state: Arc<ClusterState>,
+    /// Gateway address.
+    pub gateway_addr: SocketAddr,
+    /// Region → bound address.
+    pub region_addrs: BTreeMap<String, SocketAddr>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// How often the background sweep applies due time rules. Tests never wait for it: advancing
+/// the clock sweeps at once.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
+impl Cluster {
+    /// Binds every endpoint of `config` and starts serving.
+    pub async fn start(config: Config) -> std::io::Result<Cluster> {
+        let clock = Arc::new(Clock::new());
+        let gateway = TcpListener::bind(config.gateway).await?;
+        let gateway_addr = gateway.local_addr()?;
+        let mut listeners = Vec::new();
+        let mut nodes = BTreeMap::new();
+        let mut region_addrs = BTreeMap::new();
+        let mut urls = Vec::new();
+        for r in &config.regions {
+            let l = TcpListener::bind(r.listen).await?;
+            let addr = l.local_addr()?;
+            let node = Arc::new(Node::new(
+                &r.name,
+                &config.account_id,
+                clock.clone(),
+                config.limits.clone(),
+            ));
+            urls.push((r.name.clone(), format!("http://{addr}")));
+            region_addrs.insert(r.name.clone(), addr);
+            nodes.insert(r.name.clone(), node.clone());
+            listeners.push((l, node));
+        }
+        let state = Arc::new(ClusterState {
+            nodes,
+            default_region: config.default_region.clone(),
+            clock,
+            endpoints: Endpoints {
+                gateway: format!("http://{gateway_addr}"),
+                regions: urls,
+            },
+        });
+        let (stop, stop_rx) = watch::channel(false);
+        let mut tasks = Vec::new();
+        tasks.push(serve(gateway, Route::Gateway, &state, stop_rx.clone()));
+        for (l, node) in listeners {
+            tasks.push(serve(l, Route::Region(node), &state, stop_rx.clone()));
+        }
+        tasks.push(sweeper(state.clone(), stop_rx));
+        Ok(Cluster {
+            state,
+            gateway_addr,
+            region_addrs,
+            stop,
+            tasks,
+        })
+    }
+
+    /// Stops accepting, lets in-flight requests finish, and waits for every task.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+fn serve(
+    listener: TcpListener,
+    route: Route,
+    state: &Arc<ClusterState>,
+    mut stop: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    let app = router(Endpoint {
+        cluster: state.clone(),
+        route,
+    });
+    tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        if let Err(e) = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+        {
+            tracing::error!(error = %e, "endpoint stopped");
+        }
+    })
+}
+
+fn sweeper(state: Arc<ClusterState>, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(SWEEP_EVERY);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => state.sweep(),
+                _ = stop.wait_for(|s| *s) => break,
+            }
+        }
+    })
+}

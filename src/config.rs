@@ -1,0 +1,218 @@
+//! `regions.toml` → [`Config`]: the cluster's account, Regions, endpoints and limits.
+//! Every field is documented here; a bad file is rejected at start-up with a one-line error
+//! naming the field.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// W-12: the 12-digit account id used in every ARN and `AWSAccountId`.
+    pub account_id: String,
+    /// W-11: the Region that serves unsigned requests on the gateway. Must be one of `region`.
+    pub default_region: String,
+    /// Address of the gateway endpoint, which routes by the SigV4 scope's Region (W-10).
+    /// Port 0 picks a free port.
+    pub gateway: SocketAddr,
+    /// Quotas and limits.
+    #[serde(default)]
+    pub limits: Limits,
+    /// One table per regional node.
+    #[serde(rename = "region")]
+    pub regions: Vec<RegionConfig>,
+}
+
+/// One regional node.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionConfig {
+    /// Region name, e.g. `us-east-1` (pattern `^([a-z]+-){2,3}\d+$`).
+    pub name: String,
+    /// Address of the Region's own endpoint. Port 0 picks a free port.
+    pub listen: SocketAddr,
+}
+
+/// Quotas.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// O-7: on-demand rotations per key over its lifetime (AWS: 25 since 2025, 10 before).
+    #[serde(default = "default_on_demand_rotations")]
+    pub on_demand_rotations: u32,
+    /// C-9: tags per key (AWS: 50).
+    #[serde(default = "default_tags_per_key")]
+    pub tags_per_key: usize,
+}
+
+fn default_on_demand_rotations() -> u32 {
+    25
+}
+
+fn default_tags_per_key() -> usize {
+    50
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            on_demand_rotations: default_on_demand_rotations(),
+            tags_per_key: default_tags_per_key(),
+        }
+    }
+}
+
+/// A configuration error: one line, naming the field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Reads and validates a file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+        Self::parse(&text).map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))
+    }
+
+    /// Parses and validates TOML text.
+    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        let cfg: Config = toml::from_str(text).map_err(|e| {
+            // toml's message spans several lines with a source excerpt; keep it to one.
+            let msg = e.message().replace('\n', " ");
+            match e.span() {
+                Some(span) => {
+                    let line = text[..span.start.min(text.len())].lines().count().max(1);
+                    ConfigError(format!("line {line}: {msg}"))
+                }
+                None => ConfigError(msg),
+            }
+        })?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |m: String| Err(ConfigError(m));
+        if self.account_id.len() != 12 || !self.account_id.bytes().all(|b| b.is_ascii_digit()) {
+            return bad(format!(
+                "account_id: '{}' must be 12 digits",
+                self.account_id
+            ));
+        }
+        if self.regions.is_empty() {
+            return bad("region: at least one [[region]] is required".into());
+        }
+        let mut seen = HashSet::new();
+        for r in &self.regions {
+            if !region_name_ok(&r.name) {
+                return bad(format!(
+                    "region.name: '{}' is not a Region name like us-east-1",
+                    r.name
+                ));
+            }
+            if !seen.insert(r.name.as_str()) {
+                return bad(format!("region.name: '{}' is listed twice", r.name));
+            }
+        }
+        if !seen.contains(self.default_region.as_str()) {
+            return bad(format!(
+                "default_region: '{}' is not one of the configured regions",
+                self.default_region
+            ));
+        }
+        if self.limits.on_demand_rotations == 0 {
+            return bad("limits.on_demand_rotations: must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// R-5/`ReplicaRegion` pattern `^([a-z]+-){2,3}\d+$`.
+pub fn region_name_ok(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('-').collect();
+    (3..=4).contains(&parts.len())
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts
+            .last()
+            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+account_id = "111122223333"
+default_region = "us-east-1"
+gateway = "127.0.0.1:0"
+[[region]]
+name = "us-east-1"
+listen = "127.0.0.1:0"
+"#;
+
+    #[test]
+    fn parses_the_default_shape() {
+        let c = Config::parse(GOOD).unwrap();
+        assert_eq!(c.regions.len(), 1);
+        assert_eq!(c.limits.on_demand_rotations, 25);
+    }
+
+    #[test]
+    fn the_repository_file_is_valid() {
+        let c = Config::load(Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/regions.toml"
+        )))
+        .unwrap();
+        let names: Vec<&str> = c.regions.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["us-east-1", "eu-west-1", "ap-southeast-2"]);
+        assert_eq!(c.gateway.port(), 4600);
+    }
+
+    #[test]
+    fn errors_name_the_field_on_one_line() {
+        let cases = [
+            (GOOD.replace("111122223333", "12"), "account_id"),
+            (
+                GOOD.replace(
+                    "default_region = \"us-east-1\"",
+                    "default_region = \"eu-west-9\"",
+                ),
+                "default_region",
+            ),
+            (
+                GOOD.replace("name = \"us-east-1\"", "name = \"US_EAST\""),
+                "region.name",
+            ),
+            (GOOD.replace("gateway", "gatewy"), "gatewy"),
+            (GOOD.replace("127.0.0.1:0\"\n[[", "nope\"\n[["), "line"),
+        ];
+        for (text, field) in cases {
+            let e = Config::parse(&text).unwrap_err().0;
+            assert!(e.contains(field), "{e}");
+            assert!(!e.contains('\n'), "{e}");
+        }
+    }
+
+    #[test]
+    fn region_names() {
+        assert!(region_name_ok("us-east-1"));
+        assert!(region_name_ok("us-gov-west-1"));
+        assert!(!region_name_ok("useast1"));
+        assert!(!region_name_ok("us-east-"));
+    }
+}

@@ -1,0 +1,151 @@
+//! One KMS key as one Region holds it (contract §2): identity, per-Region properties, and the
+//! shared properties that a multi-Region set keeps in step (§4.5).
+
+use super::enums::{KeyMaterialState, KeySpec, KeyUsage, MultiRegionKeyType, Origin, RotationType};
+use super::material::{random_bytes, KeyMaterialId, Material};
+use super::state::{KeyState, OpClass};
+use crate::clock::{Millis, DAY_MS};
+use crate::error::KmsResult;
+
+/// A key record in one Region's store.
+#[derive(Debug, Clone)]
+pub struct Key {
+    /// Bare key id (UUID or `mrk-…`).
+    pub id: String,
+    /// This Region's ARN.
+    pub arn: String,
+    /// Creation sequence number in this Region: the stable ListKeys order (W-52).
+    pub seq: u64,
+    /// `CreationDate` (a replica has its own).
+    pub creation_date: Millis,
+    /// `Description` (C-10: default "").
+    pub description: String,
+    /// `KeySpec`.
+    pub spec: KeySpec,
+    /// `KeyUsage`.
+    pub usage: KeyUsage,
+    /// `Origin`.
+    pub origin: Origin,
+    /// `KeyState` with its data.
+    pub state: KeyState,
+    /// The key policy document, stored verbatim (not enforced).
+    pub policy: String,
+    /// Tags in the order first added; a re-tag replaces the value in place.
+    pub tags: Vec<(String, String)>,
+    /// Present iff `MultiRegion=true` (C-7).
+    pub multi_region: Option<MultiRegion>,
+    /// Symmetric keys: the associated materials in association order (§4.4, W-52).
+    pub materials: Vec<Material>,
+    /// Automatic rotation of AWS_KMS symmetric keys (K-2); `None` when disabled.
+    pub auto_rotation: Option<AutoRotation>,
+    /// Completed on-demand rotations (O-7, M-14).
+    pub on_demand_rotations: u32,
+    /// Whether any material was ever imported (I-20's default ImportType).
+    pub ever_imported: bool,
+}
+
+/// Automatic-rotation settings (K-2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AutoRotation {
+    /// `RotationPeriodInDays` (90..2560).
+    pub period_days: u32,
+    /// `NextRotationDate`.
+    pub next_rotation: Millis,
+}
+
+/// A Region and the ARN of the set's key there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionalKey {
+    /// Region name.
+    pub region: String,
+    /// Key ARN in that Region.
+    pub arn: String,
+}
+
+/// `MultiRegionConfiguration` (C-20, C-22): the same lists in every Region; `role` is this
+/// Region's key's own type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MultiRegion {
+    /// `MultiRegionKeyType` of this key.
+    pub role: MultiRegionKeyType,
+    /// `PrimaryKey`.
+    pub primary: RegionalKey,
+    /// `ReplicaKeys`, in the order they were created.
+    pub replicas: Vec<RegionalKey>,
+}
+
+impl Key {
+    /// §4.3: may `op` run in the key's current state?
+    pub fn permits(&self, op: OpClass) -> KmsResult<()> {
+        self.state.permits(op, &self.arn)
+    }
+
+    /// The CURRENT material, if any (M-10).
+    pub fn current_material(&self) -> Option<&Material> {
+        self.materials
+            .iter()
+            .find(|m| m.state == KeyMaterialState::Current)
+    }
+
+    /// The associated material with this id (B-3).
+    pub fn material(&self, id: &KeyMaterialId) -> Option<&Material> {
+        self.materials.iter().find(|m| &m.id == id)
+    }
+
+    /// Whether this key is a multi-Region replica.
+    pub fn is_replica(&self) -> bool {
+        matches!(&self.multi_region, Some(m) if m.role == MultiRegionKeyType::Replica)
+    }
+
+    /// O-9/M-5 for AWS_KMS keys: fresh random material becomes CURRENT with `RotationDate=now`
+    /// and the given `RotationType`; the previous CURRENT becomes NON_CURRENT.
+    pub fn rotate_to_random(&mut self, now: Millis, kind: RotationType) -> KmsResult<()> {
+        let mut m = Material::initial(&self.id, random_bytes(32)?);
+        m.rotated = Some((now, kind));
+        for old in &mut self.materials {
+            if old.state == KeyMaterialState::Current {
+                old.state = KeyMaterialState::NonCurrent;
+            }
+        }
+        self.materials.push(m);
+        Ok(())
+    }
+
+    /// Applies every time rule that is due at `now` other than deletion (which removes the
+    /// key and so belongs to the store): automatic rotation of AWS_KMS keys (K-2). Returns
+    /// whether anything changed. Rotation never runs while the key is pending deletion.
+    pub fn apply_time(&mut self, now: Millis) -> KmsResult<bool> {
+        let mut changed = false;
+        while let Some(rot) = self.auto_rotation {
+            if rot.next_rotation > now || self.state.pending_deletion() {
+                break;
+            }
+            self.rotate_to_random(rot.next_rotation, RotationType::Automatic)?;
+            self.auto_rotation = Some(AutoRotation {
+                period_days: rot.period_days,
+                next_rotation: rot.next_rotation + rot.period_days as i64 * DAY_MS,
+            });
+            changed = true;
+        }
+        Ok(changed)
+    }
+
+    /// Whether the deletion window has passed (S-13).
+    pub fn deletion_due(&self, now: Millis) -> bool {
+        matches!(self.state, KeyState::PendingDeletion { deletion_date, .. } if deletion_date <= now)
+    }
+}
+
+/// C-10: the default key policy AWS attaches when CreateKey has no `Policy`.
+pub fn default_policy(partition: &str, account: &str) -> String {
+    format!(
+        concat!(
+            "{{\n  \"Version\" : \"2012-10-17\",\n  \"Id\" : \"key-default-1\",\n",
+            "  \"Statement\" : [ {{\n    \"Sid\" : \"Enable IAM User Permissions\",\n",
+            "    \"Effect\" : \"Allow\",\n    \"Principal\" : {{\n",
+            "      \"AWS\" : \"arn:{}:iam::{}:root\"\n    }},\n",
+            "    \"Action\" : \"kms:*\",\n    \"Resource\" : \"*\"\n  }} ]\n}}"
+        ),
+        partition, account
+    )
+}

@@ -1,0 +1,10 @@
+//! The KMS domain: pure, synchronous rules with no HTTP, async runtime or JSON. Every check here
+//! names the contract rule it enforces.
+
+pub mod algorithms;
+pub mod ciphertext;
+pub mod enums;
+pub mod ids;
+pub mod key;
+pub mod material;
+pub mod state;

@@ -1,0 +1,221 @@
+//! CreateAlias, UpdateAlias, DeleteAlias, ListAliases (contract §3.4, C-40 … C-46).
+
+use serde::{Deserialize, Serialize};
+
+use super::keys::{required_key, Empty};
+use super::paging;
+use super::resolve::Accept;
+use crate::domain::ids;
+use crate::domain::state::OpClass;
+use crate::error::{ErrorCode, KmsError, KmsResult};
+use crate::node::Node;
+use crate::protocol::types::Epoch;
+use crate::protocol::validate::Validator;
+use crate::store::Alias;
+
+/// `CreateAliasRequest` / `UpdateAliasRequest`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AliasRequest {
+    alias_name: Option<String>,
+    target_key_id: Option<String>,
+}
+
+/// W-42/C-41: schema, then the `alias/` prefix and the reserved `alias/aws/` prefix.
+fn check_alias_name(v: &mut Validator, name: &Option<String>) {
+    v.required(name, "aliasName");
+    v.str_len(name.as_deref(), "aliasName", 1, 256);
+    v.pattern(
+        name.as_deref(),
+        "aliasName",
+        "^[a-zA-Z0-9:/_-]+$",
+        ids::alias_chars_ok,
+    );
+}
+
+fn alias_rules(name: &str) -> KmsResult<()> {
+    if !name.starts_with("alias/") {
+        return Err(KmsError::validation(
+            "Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html",
+        ));
+    }
+    if name.starts_with("alias/aws/") {
+        return Err(KmsError::new(
+            ErrorCode::InvalidAliasName,
+            "Alias cannot begin with the reserved prefix alias/aws/",
+        ));
+    }
+    if name == "alias/" {
+        return Err(KmsError::new(
+            ErrorCode::InvalidAliasName,
+            "Alias name must have characters after the alias/ prefix",
+        ));
+    }
+    Ok(())
+}
+
+/// CreateAlias: C-41, C-42, C-43 (not on a key pending deletion).
+pub fn create_alias(node: &Node, req: AliasRequest) -> KmsResult<Empty> {
+    let mut v = Validator::new();
+    check_alias_name(&mut v, &req.alias_name);
+    v.required(&req.target_key_id, "targetKeyId");
+    v.str_len(req.target_key_id.as_deref(), "targetKeyId", 1, 2048);
+    v.finish()?;
+    let name = req.alias_name.unwrap_or_default();
+    alias_rules(&name)?;
+    let id = required_key(node, &req.target_key_id, Accept::KeyIdOrArn)?;
+    node.read_key(&id, |k| k.permits(OpClass::Manage))??;
+    let now = node.now();
+    let created = node.store.create_alias(
+        &name,
+        Alias {
+            target: id,
+            created: now,
+            updated: now,
+        },
+    );
+    if !created {
+        return Err(KmsError::new(
+            ErrorCode::AlreadyExists,
+            format!(
+                "An alias with the name {} already exists",
+                node.alias_arn(&name)
+            ),
+        ));
+    }
+    Ok(Empty {})
+}
+
+/// UpdateAlias: C-44. The new target must be of the same type (symmetric / asymmetric /
+/// HMAC) and key usage as the current one, else `ValidationException` [CHOICE]; a new target
+/// pending deletion → `KMSInvalidStateException`.
+pub fn update_alias(node: &Node, req: AliasRequest) -> KmsResult<Empty> {
+    let mut v = Validator::new();
+    check_alias_name(&mut v, &req.alias_name);
+    v.required(&req.target_key_id, "targetKeyId");
+    v.str_len(req.target_key_id.as_deref(), "targetKeyId", 1, 2048);
+    v.finish()?;
+    let name = req.alias_name.unwrap_or_default();
+    alias_rules(&name)?;
+    let alias = node.store.alias(&name).ok_or_else(|| {
+        KmsError::not_found(format!("Alias {} is not found.", node.alias_arn(&name)))
+    })?;
+    let id = required_key(node, &req.target_key_id, Accept::KeyIdOrArn)?;
+    let (new_kind, new_usage) = node.read_key(&id, |k| {
+        k.permits(OpClass::Manage).map(|_| (kind(k), k.usage))
+    })??;
+    if let Ok((old_kind, old_usage)) = node.read_key(&alias.target, |k| (kind(k), k.usage)) {
+        if old_kind != new_kind || old_usage != new_usage {
+            return Err(KmsError::validation(format!(
+                "{} is not compatible with the alias's current target: the new key must have the same key type and key usage",
+                node.key_arn(&id)
+            )));
+        }
+    }
+    if !node.store.retarget_alias(&name, &id, node.now()) {
+        return Err(KmsError::not_found(format!(
+            "Alias {} is not found.",
+            node.alias_arn(&name)
+        )));
+    }
+    Ok(Empty {})
+}
+
+/// Symmetric / asymmetric / HMAC (C-44).
+fn kind(k: &crate::domain::key::Key) -> u8 {
+    use crate::domain::enums::KeySpec;
+    match k.spec {
+        KeySpec::SymmetricDefault => 0,
+        s if s.is_hmac() => 1,
+        _ => 2,
+    }
+}
+
+/// `DeleteAliasRequest`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeleteAliasRequest {
+    alias_name: Option<String>,
+}
+
+/// DeleteAlias: allowed whatever the target's state (§4.3).
+pub fn delete_alias(node: &Node, req: DeleteAliasRequest) -> KmsResult<Empty> {
+    let mut v = Validator::new();
+    check_alias_name(&mut v, &req.alias_name);
+    v.finish()?;
+    let name = req.alias_name.unwrap_or_default();
+    alias_rules(&name)?;
+    if !node.store.delete_alias(&name) {
+        return Err(KmsError::not_found(format!(
+            "Alias {} is not found.",
+            node.alias_arn(&name)
+        )));
+    }
+    Ok(Empty {})
+}
+
+/// `ListAliasesRequest`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListAliasesRequest {
+    key_id: Option<String>,
+    limit: Option<i64>,
+    marker: Option<String>,
+}
+
+/// `ListAliasesResponse`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListAliasesResponse {
+    aliases: Vec<AliasListEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_marker: Option<String>,
+    truncated: bool,
+}
+
+/// `AliasListEntry` (W-45: `TargetKeyId` is the bare id).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AliasListEntry {
+    alias_name: String,
+    alias_arn: String,
+    target_key_id: String,
+    creation_date: Epoch,
+    last_updated_date: Epoch,
+}
+
+/// ListAliases: C-45, sorted by name (W-52); default limit 50, at most 100 (W-51).
+pub fn list_aliases(node: &Node, req: ListAliasesRequest) -> KmsResult<ListAliasesResponse> {
+    let mut v = Validator::new();
+    v.str_len(req.key_id.as_deref(), "keyId", 1, 2048);
+    paging::validate(&mut v, req.limit, req.marker.as_deref(), 100);
+    v.finish()?;
+    let target = match &req.key_id {
+        Some(_) => Some(required_key(node, &req.key_id, Accept::KeyIdOrArn)?),
+        None => None,
+    };
+    let start = paging::numeric_position("aliases", req.marker.as_deref())?;
+    let now = node.now();
+    // Aliases of keys deleted by the clock disappear with them (C-45).
+    let live: Vec<_> = node
+        .store
+        .aliases(target.as_deref())
+        .into_iter()
+        .filter(|(_, a)| node.store.read(&a.target, now, |_| ()).is_some())
+        .collect();
+    let (page, next) = paging::page(live, start, req.limit.unwrap_or(50) as usize, "aliases");
+    Ok(ListAliasesResponse {
+        aliases: page
+            .into_iter()
+            .map(|(name, a)| AliasListEntry {
+                alias_arn: node.alias_arn(&name),
+                alias_name: name,
+                target_key_id: a.target,
+                creation_date: Epoch(a.created),
+                last_updated_date: Epoch(a.updated),
+            })
+            .collect(),
+        truncated: next.is_some(),
+        next_marker: next,
+    })
+}

@@ -1,0 +1,490 @@
+//! Encrypt, Decrypt, ReEncrypt, GenerateDataKey, GenerateDataKeyWithoutPlaintext and
+//! GenerateRandom (contract §3.13, E-1 … E-13, §6.2).
+//!
+//! The hot path: one shard read copies out the current material's id and an `Arc` of its
+//! bytes, and the AES work runs with no lock held.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::resolve::{resolve, Accept};
+use crate::domain::ciphertext::{self, EncryptionContext};
+use crate::domain::enums::{DataKeySpec, EncryptionAlgorithm, KeySpec, KeyUsage};
+use crate::domain::key::Key;
+use crate::domain::material::{random_bytes, KeyMaterialId};
+use crate::domain::state::OpClass;
+use crate::error::{ErrorCode, KmsError, KmsResult};
+use crate::node::Node;
+use crate::protocol::types::Blob;
+use crate::protocol::validate::Validator;
+
+/// E-12: the error a valid DryRun request gets.
+fn dry_run() -> KmsError {
+    KmsError::new(
+        ErrorCode::DryRunOperation,
+        "The request would have succeeded, but the DryRun option is set.",
+    )
+}
+
+/// What a symmetric operation needs from a key, copied out under one shard read.
+struct Symmetric {
+    id: String,
+    arn: String,
+    material_id: KeyMaterialId,
+    material: Arc<[u8]>,
+}
+
+/// E-1, E-3, E-10: the key must be usable for `op`, be a symmetric ENCRYPT_DECRYPT key, and
+/// the algorithm (if given) must be SYMMETRIC_DEFAULT.
+fn check_symmetric(k: &Key, op: &str, alg: Option<EncryptionAlgorithm>) -> KmsResult<()> {
+    k.permits(OpClass::Crypto)?;
+    if k.usage != KeyUsage::EncryptDecrypt || k.spec != KeySpec::SymmetricDefault {
+        return Err(KmsError::key_usage(&k.arn, k.usage.as_str(), op));
+    }
+    if let Some(a) = alg {
+        if a != EncryptionAlgorithm::SymmetricDefault {
+            return Err(KmsError::new(
+                ErrorCode::InvalidKeyUsage,
+                format!(
+                    "Algorithm {} is incompatible with key spec {}.",
+                    a.as_str(),
+                    k.spec.as_str()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// E-4: the CURRENT material of a key that may encrypt.
+fn current_for_encrypt(
+    node: &Node,
+    id: &str,
+    op: &str,
+    alg: Option<EncryptionAlgorithm>,
+) -> KmsResult<Symmetric> {
+    node.read_key(id, |k| {
+        check_symmetric(k, op, alg)?;
+        // M-12: an Enabled key has its CURRENT material imported.
+        let m = k
+            .current_material()
+            .and_then(|m| m.bytes.clone().map(|b| (m.id, b)))
+            .ok_or_else(|| KmsError::internal(format!("{} has no usable material", k.arn)))?;
+        Ok(Symmetric {
+            id: k.id.clone(),
+            arn: k.arn.clone(),
+            material_id: m.0,
+            material: m.1,
+        })
+    })?
+}
+
+/// E-5 … E-7, B-1 … B-3: finds the key and material a blob names, in this Region.
+/// `key_id` is the request's (optional) KeyId.
+fn material_for_decrypt(
+    node: &Node,
+    key_id: Option<&str>,
+    blob: &[u8],
+    op: &str,
+    alg: Option<EncryptionAlgorithm>,
+) -> KmsResult<Symmetric> {
+    let requested = key_id
+        .map(|k| resolve(node, k, Accept::AnyIdentifier))
+        .transpose()?;
+    let header = ciphertext::parse_header(blob)?;
+    if let Some(r) = &requested {
+        if *r != header.key_id {
+            // E-6: the request names a different key than the blob.
+            return Err(KmsError::new(
+                ErrorCode::IncorrectKey,
+                "The key ID in the request does not identify a CMK that can perform this operation.",
+            ));
+        }
+    }
+    // E-7/Q-15: a blob whose key is unknown here is invalid ciphertext.
+    node.store
+        .read(&header.key_id, node.now(), |k| {
+            check_symmetric(k, op, alg)?;
+            let m = k
+                .material(&header.material_id)
+                .and_then(|m| m.bytes.clone())
+                .ok_or_else(KmsError::invalid_ciphertext)?;
+            Ok(Symmetric {
+                id: k.id.clone(),
+                arn: k.arn.clone(),
+                material_id: header.material_id,
+                material: m,
+            })
+        })
+        .unwrap_or_else(|| Err(KmsError::invalid_ciphertext()))
+}
+
+fn validate_key_id(v: &mut Validator, key_id: &Option<String>, member: &str, required: bool) {
+    if required {
+        v.required(key_id, member);
+    }
+    v.str_len(key_id.as_deref(), member, 1, 2048);
+}
+
+fn algorithm(v: &mut Validator, a: Option<&str>, member: &str) -> Option<EncryptionAlgorithm> {
+    v.enumeration(
+        a,
+        member,
+        EncryptionAlgorithm::parse,
+        EncryptionAlgorithm::value_set,
+    )
+}
+
+fn context(c: Option<EncryptionContext>) -> EncryptionContext {
+    c.unwrap_or_default()
+}
+
+/// `EncryptRequest`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EncryptRequest {
+    key_id: Option<String>,
+    plaintext: Option<Blob>,
+    encryption_context: Option<EncryptionContext>,
+    #[allow(dead_code)]
+    grant_tokens: Option<Vec<String>>,
+    encryption_algorithm: Option<String>,
+    dry_run: Option<bool>,
+}
+
+/// `EncryptResponse`: no KeyMaterialId (E-4, §3.13).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EncryptResponse {
+    ciphertext_blob: Blob,
+    key_id: String,
+    encryption_algorithm: &'static str,
+}
+
+/// Encrypt (E-1 … E-4, E-9, E-10, E-12).
+pub fn encrypt(node: &Node, req: EncryptRequest) -> KmsResult<EncryptResponse> {
+    let mut v = Validator::new();
+    validate_key_id(&mut v, &req.key_id, "keyId", true);
+    v.required(&req.plaintext, "plaintext");
+    v.blob_len(
+        req.plaintext.as_ref().map(|b| b.0.as_slice()),
+        "plaintext",
+        1,
+        4096,
+    );
+    let alg = algorithm(
+        &mut v,
+        req.encryption_algorithm.as_deref(),
+        "encryptionAlgorithm",
+    );
+    v.finish()?;
+    let id = resolve(
+        node,
+        req.key_id.as_deref().unwrap_or_default(),
+        Accept::AnyIdentifier,
+    )?;
+    let s = current_for_encrypt(node, &id, "Encrypt", alg)?;
+    if req.dry_run == Some(true) {
+        return Err(dry_run());
+    }
+    let plain = req.plaintext.unwrap_or_default();
+    let blob = ciphertext::seal(
+        &s.id,
+        &s.material_id,
+        &s.material,
+        &plain.0,
+        &context(req.encryption_context),
+    )?;
+    Ok(EncryptResponse {
+        ciphertext_blob: Blob(blob),
+        key_id: s.arn,
+        encryption_algorithm: EncryptionAlgorithm::SymmetricDefault.as_str(),
+    })
+}
+
+/// `DecryptRequest`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DecryptRequest {
+    ciphertext_blob: Option<Blob>,
+    encryption_context: Option<EncryptionContext>,
+    #[allow(dead_code)]
+    grant_tokens: Option<Vec<String>>,
+    key_id: Option<String>,
+    encryption_algorithm: Option<String>,
+    dry_run: Option<bool>,
+}
+
+/// `DecryptResponse` (E-5: KeyMaterialId of the material used).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DecryptResponse {
+    key_id: String,
+    plaintext: Blob,
+    encryption_algorithm: &'static str,
+    key_material_id: String,
+}
+
+/// Decrypt (E-5 … E-8, B-1 … B-4).
+pub fn decrypt(node: &Node, req: DecryptRequest) -> KmsResult<DecryptResponse> {
+    let mut v = Validator::new();
+    v.required(&req.ciphertext_blob, "ciphertextBlob");
+    v.blob_len(
+        req.ciphertext_blob.as_ref().map(|b| b.0.as_slice()),
+        "ciphertextBlob",
+        1,
+        6144,
+    );
+    validate_key_id(&mut v, &req.key_id, "keyId", false);
+    let alg = algorithm(
+        &mut v,
+        req.encryption_algorithm.as_deref(),
+        "encryptionAlgorithm",
+    );
+    v.finish()?;
+    let blob = req.ciphertext_blob.unwrap_or_default();
+    let s = material_for_decrypt(node, req.key_id.as_deref(), &blob.0, "Decrypt", alg)?;
+    if req.dry_run == Some(true) {
+        return Err(dry_run());
+    }
+    let plain = ciphertext::open(&blob.0, &s.material, &context(req.encryption_context))?;
+    Ok(DecryptResponse {
+        key_id: s.arn,
+        plaintext: Blob(plain),
+        encryption_algorithm: EncryptionAlgorithm::SymmetricDefault.as_str(),
+        key_material_id: s.material_id.to_hex(),
+    })
+}
+
+/// `ReEncryptRequest`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReEncryptRequest {
+    ciphertext_blob: Option<Blob>,
+    source_encryption_context: Option<EncryptionContext>,
+    source_key_id: Option<String>,
+    destination_key_id: Option<String>,
+    destination_encryption_context: Option<EncryptionContext>,
+    source_encryption_algorithm: Option<String>,
+    destination_encryption_algorithm: Option<String>,
+    #[allow(dead_code)]
+    grant_tokens: Option<Vec<String>>,
+    dry_run: Option<bool>,
+}
+
+/// `ReEncryptResponse`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReEncryptResponse {
+    ciphertext_blob: Blob,
+    source_key_id: String,
+    key_id: String,
+    source_encryption_algorithm: &'static str,
+    destination_encryption_algorithm: &'static str,
+    source_key_material_id: String,
+    destination_key_material_id: String,
+}
+
+/// ReEncrypt (E-13): Decrypt with the source key, then Encrypt under the destination's
+/// CURRENT material; both keys must be usable.
+pub fn re_encrypt(node: &Node, req: ReEncryptRequest) -> KmsResult<ReEncryptResponse> {
+    let mut v = Validator::new();
+    v.required(&req.ciphertext_blob, "ciphertextBlob");
+    v.blob_len(
+        req.ciphertext_blob.as_ref().map(|b| b.0.as_slice()),
+        "ciphertextBlob",
+        1,
+        6144,
+    );
+    validate_key_id(&mut v, &req.source_key_id, "sourceKeyId", false);
+    validate_key_id(&mut v, &req.destination_key_id, "destinationKeyId", true);
+    let src_alg = algorithm(
+        &mut v,
+        req.source_encryption_algorithm.as_deref(),
+        "sourceEncryptionAlgorithm",
+    );
+    let dst_alg = algorithm(
+        &mut v,
+        req.destination_encryption_algorithm.as_deref(),
+        "destinationEncryptionAlgorithm",
+    );
+    v.finish()?;
+    let blob = req.ciphertext_blob.unwrap_or_default();
+    let src = material_for_decrypt(
+        node,
+        req.source_key_id.as_deref(),
+        &blob.0,
+        "ReEncrypt",
+        src_alg,
+    )?;
+    let dst_id = resolve(
+        node,
+        req.destination_key_id.as_deref().unwrap_or_default(),
+        Accept::AnyIdentifier,
+    )?;
+    let dst = current_for_encrypt(node, &dst_id, "ReEncrypt", dst_alg)?;
+    if req.dry_run == Some(true) {
+        return Err(dry_run());
+    }
+    let plain = ciphertext::open(
+        &blob.0,
+        &src.material,
+        &context(req.source_encryption_context),
+    )?;
+    let out = ciphertext::seal(
+        &dst.id,
+        &dst.material_id,
+        &dst.material,
+        &plain,
+        &context(req.destination_encryption_context),
+    )?;
+    Ok(ReEncryptResponse {
+        ciphertext_blob: Blob(out),
+        source_key_id: src.arn,
+        key_id: dst.arn,
+        source_encryption_algorithm: EncryptionAlgorithm::SymmetricDefault.as_str(),
+        destination_encryption_algorithm: EncryptionAlgorithm::SymmetricDefault.as_str(),
+        source_key_material_id: src.material_id.to_hex(),
+        destination_key_material_id: dst.material_id.to_hex(),
+    })
+}
+
+/// `GenerateDataKeyRequest` / `GenerateDataKeyWithoutPlaintextRequest`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GenerateDataKeyRequest {
+    key_id: Option<String>,
+    encryption_context: Option<EncryptionContext>,
+    number_of_bytes: Option<i64>,
+    key_spec: Option<String>,
+    #[allow(dead_code)]
+    grant_tokens: Option<Vec<String>>,
+    dry_run: Option<bool>,
+}
+
+/// `GenerateDataKeyResponse` (E-4: KeyMaterialId = the CURRENT id); `Plaintext` is left out
+/// for GenerateDataKeyWithoutPlaintext.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GenerateDataKeyResponse {
+    ciphertext_blob: Blob,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plaintext: Option<Blob>,
+    key_id: String,
+    key_material_id: String,
+}
+
+/// GenerateDataKey (E-11: exactly one of KeySpec/NumberOfBytes).
+pub fn generate_data_key(
+    node: &Node,
+    req: GenerateDataKeyRequest,
+) -> KmsResult<GenerateDataKeyResponse> {
+    data_key(node, req, "GenerateDataKey", true)
+}
+
+/// GenerateDataKeyWithoutPlaintext: the same, without `Plaintext`.
+pub fn generate_data_key_without_plaintext(
+    node: &Node,
+    req: GenerateDataKeyRequest,
+) -> KmsResult<GenerateDataKeyResponse> {
+    data_key(node, req, "GenerateDataKeyWithoutPlaintext", false)
+}
+
+fn data_key(
+    node: &Node,
+    req: GenerateDataKeyRequest,
+    op: &str,
+    with_plaintext: bool,
+) -> KmsResult<GenerateDataKeyResponse> {
+    let mut v = Validator::new();
+    validate_key_id(&mut v, &req.key_id, "keyId", true);
+    v.range(req.number_of_bytes, "numberOfBytes", 1, 1024);
+    let spec = v.enumeration(
+        req.key_spec.as_deref(),
+        "keySpec",
+        DataKeySpec::parse,
+        DataKeySpec::value_set,
+    );
+    v.finish()?;
+    let len = match (spec, req.number_of_bytes) {
+        (Some(DataKeySpec::Aes256), None) => 32,
+        (Some(DataKeySpec::Aes128), None) => 16,
+        (None, Some(n)) => n as usize,
+        (None, None) => {
+            return Err(KmsError::validation(
+                "Please specify either number of bytes or key spec.",
+            ))
+        }
+        (Some(_), Some(_)) => {
+            return Err(KmsError::validation(
+                "Please specify either number of bytes or key spec, not both.",
+            ))
+        }
+    };
+    let id = resolve(
+        node,
+        req.key_id.as_deref().unwrap_or_default(),
+        Accept::AnyIdentifier,
+    )?;
+    let s = current_for_encrypt(node, &id, op, None)?;
+    if req.dry_run == Some(true) {
+        return Err(dry_run());
+    }
+    let plain = random_bytes(len)?;
+    let blob = ciphertext::seal(
+        &s.id,
+        &s.material_id,
+        &s.material,
+        &plain,
+        &context(req.encryption_context),
+    )?;
+    Ok(GenerateDataKeyResponse {
+        ciphertext_blob: Blob(blob),
+        plaintext: with_plaintext.then_some(Blob(plain)),
+        key_id: s.arn,
+        key_material_id: s.material_id.to_hex(),
+    })
+}
+
+/// `GenerateRandomRequest`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GenerateRandomRequest {
+    number_of_bytes: Option<i64>,
+    custom_key_store_id: Option<String>,
+}
+
+/// `GenerateRandomResponse`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GenerateRandomResponse {
+    plaintext: Blob,
+}
+
+/// GenerateRandom: 1..1024 bytes. `NumberOfBytes` is optional in the model but there is no
+/// default; a request without it is refused as missing [CHOICE].
+pub fn generate_random(
+    _node: &Node,
+    req: GenerateRandomRequest,
+) -> KmsResult<GenerateRandomResponse> {
+    let mut v = Validator::new();
+    v.required(&req.number_of_bytes, "numberOfBytes");
+    v.range(req.number_of_bytes, "numberOfBytes", 1, 1024);
+    v.str_len(
+        req.custom_key_store_id.as_deref(),
+        "customKeyStoreId",
+        1,
+        64,
+    );
+    v.finish()?;
+    if let Some(id) = req.custom_key_store_id {
+        return Err(KmsError::new(
+            ErrorCode::CustomKeyStoreNotFound,
+            format!("Custom key store '{id}' does not exist"),
+        ));
+    }
+    Ok(GenerateRandomResponse {
+        plaintext: Blob(random_bytes(req.number_of_bytes.unwrap_or(0) as usize)?),
+    })
+}

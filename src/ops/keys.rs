@@ -1,0 +1,365 @@
+//! CreateKey, DescribeKey, ListKeys, EnableKey, DisableKey, UpdateKeyDescription
+//! (contract §3.1 – §3.3, §3.14).
+
+use serde::{Deserialize, Serialize};
+
+use super::paging;
+use super::resolve::{resolve, Accept};
+use super::shapes::{KeyMetadata, Tag};
+use super::tags::{validate_tag_list, TagRules};
+use crate::domain::enums::{CustomerMasterKeySpec, KeySpec, KeyUsage, MultiRegionKeyType, Origin};
+use crate::domain::ids;
+use crate::domain::key::{default_policy, Key, MultiRegion, RegionalKey};
+use crate::domain::material::{random_bytes, Material};
+use crate::domain::state::{KeyState, OpClass};
+use crate::error::{ErrorCode, KmsError, KmsResult};
+use crate::node::Node;
+use crate::protocol::validate::Validator;
+
+/// `CreateKeyRequest`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CreateKeyRequest {
+    policy: Option<String>,
+    description: Option<String>,
+    key_usage: Option<String>,
+    customer_master_key_spec: Option<String>,
+    key_spec: Option<String>,
+    origin: Option<String>,
+    custom_key_store_id: Option<String>,
+    #[allow(dead_code)]
+    bypass_policy_lockout_safety_check: Option<bool>,
+    tags: Option<Vec<Tag>>,
+    multi_region: Option<bool>,
+    xks_key_id: Option<String>,
+}
+
+/// `CreateKeyResponse` / `DescribeKeyResponse`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyMetadataResponse {
+    key_metadata: KeyMetadata,
+}
+
+/// C-1 … C-10: creates a key in this Region.
+pub fn create_key(node: &Node, req: CreateKeyRequest) -> KmsResult<KeyMetadataResponse> {
+    let mut v = Validator::new();
+    v.str_len(req.policy.as_deref(), "policy", 1, 131_072);
+    v.str_len(req.description.as_deref(), "description", 0, 8192);
+    let usage = v.enumeration(
+        req.key_usage.as_deref(),
+        "keyUsage",
+        KeyUsage::parse,
+        KeyUsage::value_set,
+    );
+    let cmk_spec = v.enumeration(
+        req.customer_master_key_spec.as_deref(),
+        "customerMasterKeySpec",
+        CustomerMasterKeySpec::parse,
+        CustomerMasterKeySpec::value_set,
+    );
+    let spec = v.enumeration(
+        req.key_spec.as_deref(),
+        "keySpec",
+        KeySpec::parse,
+        KeySpec::value_set,
+    );
+    let origin = v.enumeration(
+        req.origin.as_deref(),
+        "origin",
+        Origin::parse,
+        Origin::value_set,
+    );
+    v.str_len(
+        req.custom_key_store_id.as_deref(),
+        "customKeyStoreId",
+        1,
+        64,
+    );
+    v.str_len(req.xks_key_id.as_deref(), "xksKeyId", 1, 128);
+    let tags = validate_tag_list(&mut v, req.tags.as_deref());
+    v.finish()?;
+
+    // C-4: KeySpec and its deprecated alias together.
+    if req.key_spec.is_some() && req.customer_master_key_spec.is_some() {
+        return Err(KmsError::validation(
+            "You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated.",
+        ));
+    }
+    let spec = spec
+        .or_else(|| cmk_spec.and_then(|c| KeySpec::parse(c.as_str())))
+        .unwrap_or(KeySpec::SymmetricDefault);
+    // C-2: KeyUsage is required for every spec but SYMMETRIC_DEFAULT.
+    let usage = match usage {
+        Some(u) => u,
+        None if spec == KeySpec::SymmetricDefault => KeyUsage::EncryptDecrypt,
+        None => {
+            return Err(KmsError::validation(
+                "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.",
+            ))
+        }
+    };
+    // C-3: spec/usage compatibility.
+    if !spec.allowed_usages().contains(&usage) {
+        return Err(KmsError::validation(format!(
+            "KeyUsage {} is not compatible with KeySpec {}",
+            usage.as_str(),
+            spec.as_str()
+        )));
+    }
+    let origin = origin.unwrap_or(Origin::AwsKms);
+    // C-8: custom key stores are out of scope.
+    if matches!(origin, Origin::AwsCloudhsm | Origin::ExternalKeyStore) {
+        return Err(match &req.custom_key_store_id {
+            Some(id) => KmsError::new(
+                ErrorCode::CustomKeyStoreNotFound,
+                format!("Custom key store '{id}' does not exist"),
+            ),
+            None => KmsError::validation(format!(
+                "A CustomKeyStoreId is required for keys with Origin {}",
+                origin.as_str()
+            )),
+        });
+    }
+    if req.custom_key_store_id.is_some() {
+        return Err(KmsError::new(
+            ErrorCode::CustomKeyStoreNotFound,
+            "Custom key stores are not supported by this simulator",
+        ));
+    }
+    // C-6: EXTERNAL only for the specs AWS accepts it with.
+    if origin == Origin::External
+        && matches!(
+            spec,
+            KeySpec::MlDsa44
+                | KeySpec::MlDsa65
+                | KeySpec::MlDsa87
+                | KeySpec::MlKem512
+                | KeySpec::MlKem768
+                | KeySpec::MlKem1024
+                | KeySpec::EccNistEdwards25519
+                | KeySpec::Sm2
+        )
+    {
+        return Err(KmsError::unsupported(format!(
+            "KeySpec {} is not supported for Origin EXTERNAL.",
+            spec.as_str()
+        )));
+    }
+    if spec != KeySpec::SymmetricDefault {
+        return Err(KmsError::unsupported(format!(
+            "KeySpec {} is not supported by this version of kmsim.",
+            spec.as_str()
+        )));
+    }
+    // C-9: tag rules beyond the schema.
+    TagRules::new(node.limits.tags_per_key).check_new(&tags, &[])?;
+    if let Some(p) = &req.policy {
+        check_policy(p)?;
+    }
+
+    let multi = req.multi_region.unwrap_or(false);
+    let id = if multi {
+        ids::new_multi_region_id()
+    } else {
+        ids::new_single_region_id()
+    };
+    let arn = node.key_arn(&id);
+    let now = node.now();
+    let (state, materials) = match origin {
+        Origin::External => (KeyState::PendingImport, Vec::new()),
+        _ => (
+            KeyState::Enabled,
+            vec![Material::initial(&id, random_bytes(32)?)],
+        ),
+    };
+    let key = Key {
+        multi_region: multi.then(|| MultiRegion {
+            role: MultiRegionKeyType::Primary,
+            primary: RegionalKey {
+                region: node.region.clone(),
+                arn: arn.clone(),
+            },
+            replicas: Vec::new(),
+        }),
+        id,
+        arn,
+        seq: node.store.next_seq(),
+        creation_date: now,
+        description: req.description.unwrap_or_default(),
+        spec,
+        usage,
+        origin,
+        state,
+        policy: req
+            .policy
+            .unwrap_or_else(|| default_policy(node.partition, &node.account)),
+        tags,
+        materials,
+        auto_rotation: None,
+        on_demand_rotations: 0,
+        ever_imported: false,
+    };
+    let resp = KeyMetadataResponse {
+        key_metadata: KeyMetadata::of(node, &key),
+    };
+    node.store.insert(key);
+    Ok(resp)
+}
+
+/// A key policy must be a JSON document (not enforced beyond that).
+pub fn check_policy(p: &str) -> KmsResult<()> {
+    match serde_json::from_str::<serde_json::Value>(p) {
+        Ok(serde_json::Value::Object(_)) => Ok(()),
+        _ => Err(KmsError::new(
+            ErrorCode::MalformedPolicyDocument,
+            "The new key policy will not allow you to update the key policy in the future.",
+        )),
+    }
+}
+
+/// A request naming one key and nothing else (DescribeKey, EnableKey, …).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyIdRequest {
+    pub(crate) key_id: Option<String>,
+    #[allow(dead_code)]
+    grant_tokens: Option<Vec<String>>,
+}
+
+/// Validates `KeyId` (required, 1..2048) and resolves it.
+pub fn required_key(node: &Node, key_id: &Option<String>, accept: Accept) -> KmsResult<String> {
+    let mut v = Validator::new();
+    v.required(key_id, "keyId");
+    v.str_len(key_id.as_deref(), "keyId", 1, 2048);
+    v.finish()?;
+    resolve(node, key_id.as_deref().unwrap_or_default(), accept)
+}
+
+/// DescribeKey: works in every state (§3.2).
+pub fn describe_key(node: &Node, req: KeyIdRequest) -> KmsResult<KeyMetadataResponse> {
+    let id = required_key(node, &req.key_id, Accept::AnyIdentifier)?;
+    node.read_key(&id, |k| KeyMetadataResponse {
+        key_metadata: KeyMetadata::of(node, k),
+    })
+}
+
+/// `ListKeysRequest`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListKeysRequest {
+    limit: Option<i64>,
+    marker: Option<String>,
+    resource_owners: Option<Vec<String>>,
+}
+
+/// `ListKeysResponse`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListKeysResponse {
+    keys: Vec<KeyListEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_marker: Option<String>,
+    truncated: bool,
+}
+
+/// `KeyListEntry`: bare id and ARN (W-45).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyListEntry {
+    key_id: String,
+    key_arn: String,
+}
+
+const RESOURCE_OWNERS: &[&str] = &["SELF", "OTHER_ACCOUNTS_VIA_RAM"];
+
+/// C-30/C-31: every key of this Region in creation order; nothing is shared via RAM.
+pub fn list_keys(node: &Node, req: ListKeysRequest) -> KmsResult<ListKeysResponse> {
+    let mut v = Validator::new();
+    paging::validate(&mut v, req.limit, req.marker.as_deref(), 1000);
+    if let Some(owners) = &req.resource_owners {
+        if owners.is_empty() || owners.len() > 2 {
+            v.range(Some(owners.len() as i64), "resourceOwners", 1, 2);
+        }
+        for o in owners {
+            v.enumeration(
+                Some(o.as_str()),
+                "resourceOwners",
+                |s| RESOURCE_OWNERS.contains(&s).then_some(()),
+                || format!("[{}]", RESOURCE_OWNERS.join(", ")),
+            );
+        }
+    }
+    v.finish()?;
+    let own = req
+        .resource_owners
+        .as_ref()
+        .is_none_or(|o| o.iter().any(|s| s == "SELF"));
+    let from = paging::numeric_position("keys", req.marker.as_deref())?;
+    let limit = req.limit.unwrap_or(100) as usize;
+    let (keys, next) = if own {
+        node.store.list(from, limit)
+    } else {
+        (Vec::new(), None)
+    };
+    Ok(ListKeysResponse {
+        keys: keys
+            .into_iter()
+            .map(|(key_id, key_arn)| KeyListEntry { key_id, key_arn })
+            .collect(),
+        truncated: next.is_some(),
+        next_marker: next.map(|n| paging::marker("keys", &n.to_string())),
+    })
+}
+
+/// An operation with no modelled output (W-5): `{}`.
+#[derive(Debug, Serialize)]
+pub struct Empty {}
+
+/// N-1: `Disabled → Enabled`; already Enabled is a no-op.
+pub fn enable_key(node: &Node, req: KeyIdRequest) -> KmsResult<Empty> {
+    let id = required_key(node, &req.key_id, Accept::KeyIdOrArn)?;
+    node.update_key(&id, |k| {
+        k.permits(OpClass::EnableKey)?;
+        k.state = KeyState::Enabled;
+        Ok(Empty {})
+    })
+}
+
+/// N-2: `Enabled → Disabled`; already Disabled is a no-op.
+pub fn disable_key(node: &Node, req: KeyIdRequest) -> KmsResult<Empty> {
+    let id = required_key(node, &req.key_id, Accept::KeyIdOrArn)?;
+    node.update_key(&id, |k| {
+        k.permits(OpClass::DisableKey)?;
+        k.state = KeyState::Disabled;
+        Ok(Empty {})
+    })
+}
+
+/// `UpdateKeyDescriptionRequest`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdateKeyDescriptionRequest {
+    key_id: Option<String>,
+    description: Option<String>,
+}
+
+/// UpdateKeyDescription: any state but pending deletion (§4.3).
+pub fn update_key_description(node: &Node, req: UpdateKeyDescriptionRequest) -> KmsResult<Empty> {
+    let mut v = Validator::new();
+    v.required(&req.key_id, "keyId");
+    v.str_len(req.key_id.as_deref(), "keyId", 1, 2048);
+    v.required(&req.description, "description");
+    v.str_len(req.description.as_deref(), "description", 0, 8192);
+    v.finish()?;
+    let id = resolve(
+        node,
+        req.key_id.as_deref().unwrap_or_default(),
+        Accept::KeyIdOrArn,
+    )?;
+    node.update_key(&id, |k| {
+        k.permits(OpClass::Manage)?;
+        k.description = req.description.unwrap_or_default();
+        Ok(Empty {})
+    })
+}

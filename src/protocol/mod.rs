@@ -1,0 +1,9 @@
+//! The AWS JSON 1.1 wire protocol (contract §1): target parsing, content types, request
+//! bodies, blobs and timestamps, validation messages, SigV4 scope parsing and error bodies.
+//! No KMS rule is decided here.
+
+pub mod sigv4;
+pub mod target;
+pub mod types;
+pub mod validate;
+pub mod wire;

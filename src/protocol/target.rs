@@ -1,0 +1,85 @@
+//! `X-Amz-Target: TrentService.<Op>` and the request content type (W-1, W-2, W-4).
+
+use crate::error::{ErrorCode, KmsError, KmsResult};
+
+/// The target prefix of every KMS operation (W-1).
+pub const TARGET_PREFIX: &str = "TrentService.";
+
+/// W-1/W-4: the operation named by the `X-Amz-Target` header. A missing header, another
+/// service's prefix, or an empty name → `UnknownOperationException` [CHOICE]; whether the name
+/// is a KMS operation is decided by the dispatcher.
+pub fn operation(target: Option<&str>) -> KmsResult<&str> {
+    let target = target.ok_or_else(|| {
+        KmsError::new(
+            ErrorCode::UnknownOperation,
+            "Missing X-Amz-Target header: expected TrentService.<Operation>",
+        )
+    })?;
+    match target.strip_prefix(TARGET_PREFIX) {
+        Some(op) if !op.is_empty() => Ok(op),
+        _ => Err(unknown_operation(target)),
+    }
+}
+
+/// `UnknownOperationException` naming the target.
+pub fn unknown_operation(target: &str) -> KmsError {
+    KmsError::new(
+        ErrorCode::UnknownOperation,
+        format!("Unknown operation {target}"),
+    )
+}
+
+/// W-2: `application/x-amz-json-1.1` (what SDKs send) or `application/json` (curl, HTTPie),
+/// with any parameters. A missing header is accepted too, as a hand-written request.
+/// Anything else → `UnknownOperationException`, as AWS answers a body it cannot read as the
+/// JSON protocol [CHOICE].
+pub fn check_content_type(content_type: Option<&str>) -> KmsResult<()> {
+    let Some(ct) = content_type else {
+        return Ok(());
+    };
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if mime == "application/x-amz-json-1.1" || mime == "application/json" {
+        Ok(())
+    } else {
+        Err(KmsError::new(
+            ErrorCode::UnknownOperation,
+            format!("Unsupported Content-Type '{ct}': use application/x-amz-json-1.1"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets() {
+        assert_eq!(operation(Some("TrentService.Encrypt")).unwrap(), "Encrypt");
+        for bad in [
+            None,
+            Some("TrentService."),
+            Some("DynamoDB_20120810.GetItem"),
+        ] {
+            assert_eq!(
+                operation(bad).unwrap_err().code,
+                ErrorCode::UnknownOperation
+            );
+        }
+    }
+
+    #[test]
+    fn content_types() {
+        assert!(check_content_type(Some("application/x-amz-json-1.1")).is_ok());
+        assert!(check_content_type(Some("application/json; charset=utf-8")).is_ok());
+        assert!(check_content_type(None).is_ok());
+        assert_eq!(
+            check_content_type(Some("text/plain")).unwrap_err().code,
+            ErrorCode::UnknownOperation
+        );
+    }
+}

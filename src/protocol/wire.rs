@@ -1,0 +1,102 @@
+//! Request bodies in, response and error bodies out (W-2, W-3, W-6, W-23, W-30, W-31).
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::{KmsError, KmsResult};
+
+/// The response content type (W-2).
+pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+
+/// Largest request body accepted. The largest KMS request member is a 128 KiB policy; 1 MiB
+/// leaves room while keeping a hostile client from making the server buffer more.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// W-3: an empty body is `{}`; otherwise the body must be one JSON object whose members fit
+/// the operation's shapes. Unknown members are ignored (W-6). Malformed JSON, a non-object
+/// body, a member of the wrong JSON type or invalid base64 → `SerializationException`.
+pub fn parse_request<T: DeserializeOwned>(body: &[u8]) -> KmsResult<T> {
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        &b"{}"[..]
+    } else {
+        body
+    };
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| KmsError::serialization(format!("Request body is not valid JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(KmsError::serialization(
+            "Request body must be a JSON object",
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| KmsError::serialization(e.to_string()))
+}
+
+/// Serialises a response shape. Absent optional members are skipped by the shapes (W-23).
+pub fn encode_response<T: Serialize>(resp: &T) -> KmsResult<Vec<u8>> {
+    serde_json::to_vec(resp).map_err(|e| KmsError::internal(format!("encoding response: {e}")))
+}
+
+/// W-30/W-32: `{"__type": "<Exception>", "message": "<text>"}`, with `message` left out where
+/// AWS sends none.
+pub fn encode_error(err: &KmsError) -> Vec<u8> {
+    let mut obj = serde_json::Map::new();
+    obj.insert("__type".into(), err.code.code().into());
+    if let Some(m) = &err.message {
+        obj.insert("message".into(), m.clone().into());
+    }
+    serde_json::to_vec(&obj).unwrap_or_else(|_| b"{}".to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+    use serde::Deserialize;
+
+    #[derive(Deserialize, Debug)]
+    #[serde(rename_all = "PascalCase")]
+    struct Req {
+        key_id: Option<String>,
+        limit: Option<i64>,
+    }
+
+    #[test]
+    fn empty_body_is_an_empty_object() {
+        let r: Req = parse_request(b"").unwrap();
+        assert!(r.key_id.is_none());
+    }
+
+    #[test]
+    fn bad_bodies_are_serialization_exceptions() {
+        for body in [
+            &b"{"[..],
+            b"[]",
+            b"\"x\"",
+            b"{\"Limit\": \"ten\"}",
+            b"{\"KeyId\": 5}",
+        ] {
+            let e = parse_request::<Req>(body).unwrap_err();
+            assert_eq!(
+                e.code,
+                ErrorCode::Serialization,
+                "{:?}",
+                std::str::from_utf8(body)
+            );
+        }
+        let r: Req = parse_request(b"{\"KeyId\":\"k\",\"Unknown\":1,\"Limit\":3}").unwrap();
+        assert_eq!(r.limit, Some(3));
+    }
+
+    #[test]
+    fn error_bodies() {
+        let e = KmsError::not_found("gone");
+        assert_eq!(
+            encode_error(&e),
+            br#"{"__type":"NotFoundException","message":"gone"}"#
+        );
+        assert_eq!(
+            encode_error(&KmsError::invalid_ciphertext()),
+            br#"{"__type":"InvalidCiphertextException"}"#
+        );
+    }
+}

@@ -1,0 +1,142 @@
+//! The HTTP layer: one axum service per endpoint. A regional endpoint serves its own Region;
+//! the gateway picks the Region from the SigV4 credential scope (W-10, W-11). Admin routes
+//! under `/_kmsim/` go to [`crate::admin`].
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::Response;
+use axum::Router;
+use http_body_util::{BodyExt, Limited};
+use tracing::Instrument;
+
+use crate::cluster::ClusterState;
+use crate::error::{ErrorCode, KmsError, KmsResult};
+use crate::node::Node;
+use crate::protocol::sigv4::Authorization;
+use crate::protocol::target;
+use crate::protocol::wire::{encode_error, CONTENT_TYPE, MAX_BODY_BYTES};
+
+/// Which Region(s) an endpoint serves.
+#[derive(Debug, Clone)]
+pub enum Route {
+    /// A regional endpoint: always this Region.
+    Region(Arc<Node>),
+    /// The gateway: the Region in the request's SigV4 scope, else the default Region.
+    Gateway,
+}
+
+/// What every request handler of one endpoint shares.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// The whole cluster (for the gateway and admin routes).
+    pub cluster: Arc<ClusterState>,
+    /// What this endpoint serves.
+    pub route: Route,
+}
+
+/// The axum router of one endpoint: every path goes to one handler.
+pub fn router(endpoint: Endpoint) -> Router {
+    Router::new().fallback(handle).with_state(endpoint)
+}
+
+async fn handle(State(ep): State<Endpoint>, req: Request) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    if req.uri().path().starts_with("/_kmsim/") {
+        return crate::admin::handle(&ep.cluster, req).await;
+    }
+    let op = req
+        .headers()
+        .get("x-amz-target")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let span = tracing::debug_span!("kms", %request_id, op = %op, region = tracing::field::Empty);
+    let result = kms_request(&ep, req, &span).instrument(span.clone()).await;
+    match result {
+        Ok(body) => respond(StatusCode::OK, body, &request_id),
+        Err(e) => {
+            span.in_scope(|| tracing::debug!(error = %e, "rejected"));
+            let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            respond(status, encode_error(&e), &request_id)
+        }
+    }
+}
+
+/// W-1 … W-4 and Region routing, then the operation.
+async fn kms_request(ep: &Endpoint, req: Request, span: &tracing::Span) -> KmsResult<Vec<u8>> {
+    let (parts, body) = req.into_parts();
+    if parts.method != Method::POST || parts.uri.path() != "/" {
+        return Err(KmsError::new(
+            ErrorCode::UnknownOperation,
+            format!(
+                "KMS operations are POST / with X-Amz-Target; got {} {}",
+                parts.method,
+                parts.uri.path()
+            ),
+        ));
+    }
+    let target_header = header_str(&parts.headers, "x-amz-target");
+    let op = target::operation(target_header)?.to_string();
+    target::check_content_type(header_str(&parts.headers, header::CONTENT_TYPE.as_str()))?;
+    let node = pick_node(ep, &parts.headers)?;
+    span.record("region", node.region.as_str());
+    let body = read_body(body).await?;
+    crate::ops::dispatch(&node, &op, &body)
+}
+
+/// W-10/W-11: the node for this request.
+fn pick_node(ep: &Endpoint, headers: &HeaderMap) -> KmsResult<Arc<Node>> {
+    match &ep.route {
+        Route::Region(node) => Ok(node.clone()),
+        Route::Gateway => {
+            let region = header_str(headers, header::AUTHORIZATION.as_str())
+                .and_then(Authorization::parse)
+                .map(|a| a.region)
+                .unwrap_or_else(|| ep.cluster.default_region.clone());
+            ep.cluster.nodes.get(&region).cloned().ok_or_else(|| {
+                let known: Vec<&str> = ep.cluster.nodes.keys().map(String::as_str).collect();
+                KmsError::new(
+                    ErrorCode::InvalidSignature,
+                    format!(
+                        "Credential should be scoped to a valid region, not '{region}'. This kmsim cluster serves: {}",
+                        known.join(", ")
+                    ),
+                )
+            })
+        }
+    }
+}
+
+/// Reads the whole body, refusing more than [`MAX_BODY_BYTES`] with a KMS-shaped 400
+/// (`ValidationException` [CHOICE]) rather than axum's plain-text 413.
+async fn read_body(body: Body) -> KmsResult<Bytes> {
+    match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(KmsError::validation(format!(
+            "Request body is larger than the {MAX_BODY_BYTES}-byte limit"
+        ))),
+        Err(e) => Err(KmsError::serialization(format!(
+            "Could not read the request body: {e}"
+        ))),
+    }
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// W-2: JSON 1.1 content type and an `x-amzn-RequestId` on every response; never the
+/// `x-amzn-query-error` header (W-31).
+fn respond(status: StatusCode, body: Vec<u8>, request_id: &str) -> Response {
+    let mut resp = Response::new(Body::from(body));
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        h.insert("x-amzn-requestid", v);
+    }
+    resp
+}

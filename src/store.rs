@@ -1,0 +1,213 @@
+//! One Region's key store: keys, their creation order, and aliases (contract §2).
+//!
+//! Keys live in a sharded `DashMap`, so a lookup is a shard read and requests to different keys
+//! never contend. Every change goes through [`Store::update`], which runs a synchronous closure
+//! on a copy of the key and commits only on success: no guard is ever held across `.await`, and
+//! a failing operation leaves the key exactly as it was (I-12).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use dashmap::DashMap;
+use parking_lot::RwLock;
+
+use crate::clock::Millis;
+use crate::domain::key::Key;
+use crate::error::KmsResult;
+
+/// An alias in one Region (C-40).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alias {
+    /// Bare key id of the target.
+    pub target: String,
+    /// `CreationDate`.
+    pub created: Millis,
+    /// `LastUpdatedDate`.
+    pub updated: Millis,
+}
+
+/// A Region's keys and aliases.
+#[derive(Debug, Default)]
+pub struct Store {
+    keys: DashMap<String, Key>,
+    /// Creation order for ListKeys (W-52). A std-style lock, never held across `.await`; taken
+    /// only on create, delete and list.
+    order: RwLock<BTreeMap<u64, String>>,
+    /// Aliases by full name (`alias/…`), sorted for ListAliases (W-52).
+    aliases: RwLock<BTreeMap<String, Alias>>,
+    next_seq: AtomicU64,
+}
+
+impl Store {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The next creation sequence number.
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Adds a new key.
+    pub fn insert(&self, key: Key) {
+        self.order.write().insert(key.seq, key.id.clone());
+        self.keys.insert(key.id.clone(), key);
+    }
+
+    /// Number of keys held.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether the store holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Reads a key after applying the time rules due at `now` (lazy half of X-6/I-50; the
+    /// sweep is the other half). `None` if the key does not exist (or was just deleted).
+    pub fn read<T>(&self, id: &str, now: Millis, f: impl FnOnce(&Key) -> T) -> Option<T> {
+        let due = {
+            let k = self.keys.get(id)?;
+            time_rules_due(&k, now)
+        };
+        if due {
+            self.apply_time(id, now);
+        }
+        let k = self.keys.get(id)?;
+        Some(f(&k))
+    }
+
+    /// Changes a key atomically: `f` runs on a copy, which replaces the key only if `f`
+    /// returns `Ok`. `None` if the key does not exist.
+    pub fn update<T>(
+        &self,
+        id: &str,
+        now: Millis,
+        f: impl FnOnce(&mut Key) -> KmsResult<T>,
+    ) -> Option<KmsResult<T>> {
+        self.apply_time(id, now);
+        let mut entry = self.keys.get_mut(id)?;
+        let mut copy = entry.clone();
+        let out = f(&mut copy);
+        if out.is_ok() {
+            *entry = copy;
+        }
+        Some(out)
+    }
+
+    /// Applies the time rules to one key: removes it once its deletion window has passed
+    /// (S-13), or runs whatever else is due (automatic rotation, expiry).
+    fn apply_time(&self, id: &str, now: Millis) {
+        let remove = match self.keys.get_mut(id) {
+            None => return,
+            Some(mut k) => {
+                if k.deletion_due(now) {
+                    true
+                } else {
+                    let mut copy = k.clone();
+                    if matches!(copy.apply_time(now), Ok(true)) {
+                        *k = copy;
+                    }
+                    false
+                }
+            }
+        };
+        if remove {
+            self.remove(id);
+        }
+    }
+
+    /// Deletes a key and every alias that points at it (X-6, C-45).
+    pub fn remove(&self, id: &str) -> Option<Key> {
+        let (_, key) = self.keys.remove(id)?;
+        self.order.write().remove(&key.seq);
+        self.aliases.write().retain(|_, a| a.target != id);
+        Some(key)
+    }
+
+    /// Applies the time rules to every key (the background sweep, and after a clock advance).
+    pub fn sweep(&self, now: Millis) {
+        let due: Vec<String> = self
+            .keys
+            .iter()
+            .filter(|k| time_rules_due(k, now))
+            .map(|k| k.id.clone())
+            .collect();
+        for id in due {
+            self.apply_time(&id, now);
+        }
+    }
+
+    /// Keys in creation order starting at sequence number `from`: at most `limit` of
+    /// `(id, arn)`, plus the sequence number to continue from if more remain (W-50).
+    pub fn list(&self, from: u64, limit: usize) -> (Vec<(String, String)>, Option<u64>) {
+        let order = self.order.read();
+        let mut out = Vec::with_capacity(limit.min(order.len()));
+        let mut next = None;
+        for (seq, id) in order.range(from..) {
+            if out.len() == limit {
+                next = Some(*seq);
+                break;
+            }
+            if let Some(k) = self.keys.get(id) {
+                out.push((k.id.clone(), k.arn.clone()));
+            }
+        }
+        (out, next)
+    }
+
+    /// Looks up an alias.
+    pub fn alias(&self, name: &str) -> Option<Alias> {
+        self.aliases.read().get(name).cloned()
+    }
+
+    /// Creates an alias; `false` if the name is taken (C-42).
+    pub fn create_alias(&self, name: &str, alias: Alias) -> bool {
+        let mut aliases = self.aliases.write();
+        if aliases.contains_key(name) {
+            return false;
+        }
+        aliases.insert(name.to_string(), alias);
+        true
+    }
+
+    /// Points an existing alias at another key; `false` if it does not exist.
+    pub fn retarget_alias(&self, name: &str, target: &str, now: Millis) -> bool {
+        match self.aliases.write().get_mut(name) {
+            Some(a) => {
+                a.target = target.to_string();
+                a.updated = now;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Deletes an alias; `false` if it does not exist.
+    pub fn delete_alias(&self, name: &str) -> bool {
+        self.aliases.write().remove(name).is_some()
+    }
+
+    /// Aliases in name order starting after `after`, optionally only those targeting `target`.
+    pub fn aliases(&self, target: Option<&str>) -> Vec<(String, Alias)> {
+        self.aliases
+            .read()
+            .iter()
+            .filter(|(_, a)| target.is_none_or(|t| a.target == t))
+            .map(|(n, a)| (n.clone(), a.clone()))
+            .collect()
+    }
+
+    /// Bare ids of every key (for admin views and sweeps).
+    pub fn key_ids(&self) -> Vec<String> {
+        self.order.read().values().cloned().collect()
+    }
+}
+
+/// Whether any time rule is due for `k` at `now`.
+fn time_rules_due(k: &Key, now: Millis) -> bool {
+    k.deletion_due(now)
+        || (!k.state.pending_deletion() && k.auto_rotation.is_some_and(|r| r.next_rotation <= now))
+}
