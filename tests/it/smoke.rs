@@ -1,7 +1,5 @@
-mod common;
-
+use crate::common::*;
 use aws_sdk_kms::primitives::Blob;
-use common::*;
 
 #[tokio::test]
 async fn create_encrypt_decrypt_through_region_port_and_gateway() {

@@ -1,0 +1,1 @@
+//! deletion tests (to be written).

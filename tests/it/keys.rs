@@ -1,0 +1,1 @@
+//! keys tests (to be written).

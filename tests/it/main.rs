@@ -1,0 +1,14 @@
+//! Integration tests: one binary (one link), a module per operation family.
+
+mod common;
+
+mod aliases;
+mod crypto;
+mod deletion;
+mod gateway;
+mod keys;
+mod protocol;
+mod resolution;
+mod rotation;
+mod smoke;
+mod state_table;

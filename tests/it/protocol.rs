@@ -1,0 +1,1 @@
+//! protocol tests (to be written).

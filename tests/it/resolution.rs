@@ -1,0 +1,1 @@
+//! resolution tests (to be written).

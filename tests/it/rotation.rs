@@ -1,0 +1,1 @@
+//! rotation tests (to be written).

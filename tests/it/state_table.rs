@@ -1,0 +1,1 @@
+//! state_table tests (to be written).
