@@ -43,6 +43,7 @@ impl ClusterState {
         let now = self.clock.now();
         for node in self.nodes.values() {
             node.store.sweep(now);
+            node.tokens.sweep(now);
         }
     }
 }
@@ -82,6 +83,7 @@ impl Cluster {
                 &config.account_id,
                 clock.clone(),
                 config.limits.clone(),
+                &config.import,
             ));
             urls.push((r.name.clone(), format!("http://{addr}")));
             region_addrs.insert(r.name.clone(), addr);

@@ -22,6 +22,9 @@ pub struct Config {
     /// Quotas and limits.
     #[serde(default)]
     pub limits: Limits,
+    /// Import parameters: wrapping key pools and tokens.
+    #[serde(default)]
+    pub import: ImportConfig,
     /// One table per regional node.
     #[serde(rename = "region")]
     pub regions: Vec<RegionConfig>,
@@ -62,6 +65,51 @@ impl Default for Limits {
         Limits {
             on_demand_rotations: default_on_demand_rotations(),
             tags_per_key: default_tags_per_key(),
+        }
+    }
+}
+
+/// `[import]`: the wrapping key pools behind GetParametersForImport (G-5).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportConfig {
+    /// RSA_2048 wrapping pairs kept ready per Region.
+    #[serde(default = "default_pool_2048")]
+    pub pool_rsa_2048: usize,
+    /// RSA_3072 wrapping pairs kept ready per Region.
+    #[serde(default = "default_pool_other")]
+    pub pool_rsa_3072: usize,
+    /// RSA_4096 wrapping pairs kept ready per Region.
+    #[serde(default = "default_pool_other")]
+    pub pool_rsa_4096: usize,
+    /// Import tokens one wrapping pair serves before it is retired and replaced.
+    #[serde(default = "default_tokens_per_key")]
+    pub tokens_per_wrapping_key: u32,
+    /// Fill the pools at start-up (in the background) instead of on first use.
+    #[serde(default)]
+    pub prefill: bool,
+}
+
+fn default_pool_2048() -> usize {
+    2
+}
+
+fn default_pool_other() -> usize {
+    1
+}
+
+fn default_tokens_per_key() -> u32 {
+    1000
+}
+
+impl Default for ImportConfig {
+    fn default() -> Self {
+        ImportConfig {
+            pool_rsa_2048: default_pool_2048(),
+            pool_rsa_3072: default_pool_other(),
+            pool_rsa_4096: default_pool_other(),
+            tokens_per_wrapping_key: default_tokens_per_key(),
+            prefill: false,
         }
     }
 }

@@ -26,3 +26,5 @@ pub mod ops;
 pub mod protocol;
 pub mod server;
 pub mod store;
+pub mod tokens;
+pub mod wrapping_pool;

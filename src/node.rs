@@ -4,10 +4,12 @@
 use std::sync::Arc;
 
 use crate::clock::{Clock, Millis};
-use crate::config::Limits;
+use crate::config::{ImportConfig, Limits};
 use crate::domain::ids;
 use crate::error::{KmsError, KmsResult};
 use crate::store::Store;
+use crate::tokens::Tokens;
+use crate::wrapping_pool::WrappingPool;
 
 /// One Region.
 #[derive(Debug)]
@@ -24,11 +26,21 @@ pub struct Node {
     pub clock: Arc<Clock>,
     /// Quotas.
     pub limits: Limits,
+    /// Wrapping key pairs for GetParametersForImport.
+    pub wrapping: WrappingPool,
+    /// Outstanding import tokens.
+    pub tokens: Tokens,
 }
 
 impl Node {
     /// A node with an empty store.
-    pub fn new(region: &str, account: &str, clock: Arc<Clock>, limits: Limits) -> Node {
+    pub fn new(
+        region: &str,
+        account: &str,
+        clock: Arc<Clock>,
+        limits: Limits,
+        import: &ImportConfig,
+    ) -> Node {
         Node {
             region: region.to_string(),
             account: account.to_string(),
@@ -36,6 +48,8 @@ impl Node {
             store: Store::new(),
             clock,
             limits,
+            wrapping: WrappingPool::new(import),
+            tokens: Tokens::new(),
         }
     }
 

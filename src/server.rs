@@ -84,7 +84,13 @@ async fn kms_request(ep: &Endpoint, req: Request, span: &tracing::Span) -> KmsRe
     let node = pick_node(ep, &parts.headers)?;
     span.record("region", node.region.as_str());
     let body = read_body(body).await?;
-    crate::ops::dispatch(&node, &op, &body)
+    if crate::ops::runs_blocking(&op) {
+        tokio::task::spawn_blocking(move || crate::ops::dispatch(&node, &op, &body))
+            .await
+            .map_err(|e| KmsError::internal(format!("operation task failed: {e}")))?
+    } else {
+        crate::ops::dispatch(&node, &op, &body)
+    }
 }
 
 /// W-10/W-11: the node for this request.

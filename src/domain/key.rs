@@ -42,6 +42,8 @@ pub struct Key {
     pub on_demand_rotations: u32,
     /// Whether any material was ever imported (I-20's default ImportType).
     pub ever_imported: bool,
+    /// Asymmetric keys: DER SubjectPublicKeyInfo derived from the private key (P-21).
+    pub public_key: Option<std::sync::Arc<[u8]>>,
 }
 
 /// Automatic-rotation settings (K-2).
@@ -112,10 +114,11 @@ impl Key {
     }
 
     /// Applies every time rule that is due at `now` other than deletion (which removes the
-    /// key and so belongs to the store): automatic rotation of AWS_KMS keys (K-2). Returns
+    /// key and so belongs to the store): expiry of imported material (I-50) and automatic
+    /// rotation of AWS_KMS keys (K-2). Returns
     /// whether anything changed. Rotation never runs while the key is pending deletion.
     pub fn apply_time(&mut self, now: Millis) -> KmsResult<bool> {
-        let mut changed = false;
+        let mut changed = super::import::expire(self, now);
         while let Some(rot) = self.auto_rotation {
             if rot.next_rotation > now || self.state.pending_deletion() {
                 break;
@@ -128,6 +131,15 @@ impl Key {
             changed = true;
         }
         Ok(changed)
+    }
+
+    /// Whether any time rule is due at `now` (deletion aside).
+    pub fn time_rules_due(&self, now: Millis) -> bool {
+        self.materials
+            .iter()
+            .any(|m| super::import::expired(m, now))
+            || (!self.state.pending_deletion()
+                && self.auto_rotation.is_some_and(|r| r.next_rotation <= now))
     }
 
     /// Whether the deletion window has passed (S-13).

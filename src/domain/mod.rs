@@ -2,9 +2,12 @@
 //! names the contract rule it enforces.
 
 pub mod algorithms;
+pub mod asymmetric;
 pub mod ciphertext;
 pub mod enums;
 pub mod ids;
+pub mod import;
 pub mod key;
 pub mod material;
 pub mod state;
+pub mod wrapping;

@@ -199,6 +199,7 @@ pub fn create_key(node: &Node, req: CreateKeyRequest) -> KmsResult<KeyMetadataRe
         auto_rotation: None,
         on_demand_rotations: 0,
         ever_imported: false,
+        public_key: None,
     };
     let resp = KeyMetadataResponse {
         key_metadata: KeyMetadata::of(node, &key),

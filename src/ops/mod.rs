@@ -4,6 +4,7 @@
 pub mod aliases;
 pub mod crypto;
 pub mod deletion;
+pub mod import;
 pub mod keys;
 pub mod paging;
 pub mod policy;
@@ -28,6 +29,15 @@ fn run<Req: DeserializeOwned, Resp: Serialize>(
 ) -> KmsResult<Vec<u8>> {
     let req = parse_request::<Req>(body)?;
     encode_response(&handler(node, req)?)
+}
+
+/// Whether `op` may block or burn CPU (wrapping-pool waits, RSA unwraps, RSA key generation
+/// and signing), and so must run off the async executor.
+pub fn runs_blocking(op: &str) -> bool {
+    matches!(
+        op,
+        "GetParametersForImport" | "ImportKeyMaterial" | "CreateKey" | "Sign" | "Verify"
+    )
 }
 
 /// Runs operation `op` (the part after `TrentService.`) on `node`. An operation KMS does not
@@ -65,6 +75,9 @@ pub fn dispatch(node: &Node, op: &str, body: &[u8]) -> KmsResult<Vec<u8>> {
         "GetKeyRotationStatus" => run(node, body, rotation::get_key_rotation_status),
         "RotateKeyOnDemand" => run(node, body, rotation::rotate_key_on_demand),
         "ListKeyRotations" => run(node, body, rotation::list_key_rotations),
+        "GetParametersForImport" => run(node, body, import::get_parameters_for_import),
+        "ImportKeyMaterial" => run(node, body, import::import_key_material),
+        "DeleteImportedKeyMaterial" => run(node, body, import::delete_imported_key_material),
         other => Err(unknown_operation(&format!("TrentService.{other}"))),
     }
 }

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole test suite: unit, property and integration tests (cargo test), then the
+# end-to-end scripts that drive a running kmsim with real AWS clients. Installs what it needs
+# (a Python venv with the AWS CLI / boto3) itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo test --locked
+# The end-to-end scripts run the debug binary that cargo test has just built.
+export KMSIM_BIN="${KMSIM_BIN:-$PWD/target/debug/kmsim}"
+cargo build --locked --bin kmsim
+scripts/e2e-cli.sh
