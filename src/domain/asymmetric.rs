@@ -133,16 +133,9 @@ fn ec_spki(kp: &EcdsaKeyPair) -> KmsResult<Vec<u8>> {
 /// Generates AWS_KMS material for a non-symmetric spec (RSA: tens to hundreds of ms).
 pub fn generate(spec: KeySpec) -> KmsResult<CheckedMaterial> {
     let fail = || KmsError::internal(format!("generating a {} key failed", spec.as_str()));
-    if let Some((min, _)) = hmac_length_range(spec) {
-        // AWS_KMS HMAC keys are as long as the hash's block-free output strength: use the
-        // minimum length of the spec's range (the digest size).
-        let _ = min;
-        let len = match spec {
-            KeySpec::Hmac224 => 28,
-            KeySpec::Hmac256 => 32,
-            KeySpec::Hmac384 => 48,
-            _ => 64,
-        };
+    // AWS_KMS HMAC keys: as many bytes as the hash's output, the shortest length the
+    // spec accepts for imported material (P-11).
+    if let Some((len, _)) = hmac_length_range(spec) {
         return check_material(spec, &super::material::random_bytes(len)?);
     }
     if let Some(bits) = rsa_bits(spec) {

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::resolve::{resolve, Accept};
+use crate::domain::asymmetric;
 use crate::domain::ciphertext::{self, EncryptionContext};
 use crate::domain::enums::{DataKeySpec, EncryptionAlgorithm, KeySpec, KeyUsage};
 use crate::domain::key::Key;
@@ -55,6 +56,58 @@ fn check_symmetric(k: &Key, op: &str, alg: Option<EncryptionAlgorithm>) -> KmsRe
         }
     }
     Ok(())
+}
+
+/// An RSA ENCRYPT_DECRYPT key, copied out for one Encrypt/Decrypt.
+struct RsaKey {
+    arn: String,
+    spec: KeySpec,
+    alg: EncryptionAlgorithm,
+    secret: Arc<[u8]>,
+    public_key: Arc<[u8]>,
+}
+
+/// E-1, E-10: `Some` if `id` is an RSA ENCRYPT_DECRYPT key usable now, with an RSAES_OAEP_*
+/// algorithm (a missing algorithm means SYMMETRIC_DEFAULT, which RSA keys refuse). `None`
+/// for every other key, which the symmetric path then judges.
+fn rsa_key(node: &Node, id: &str, alg: Option<EncryptionAlgorithm>) -> KmsResult<Option<RsaKey>> {
+    node.read_key(id, |k| {
+        let rsa = matches!(
+            k.spec,
+            KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::Rsa4096
+        );
+        if !rsa || k.usage != KeyUsage::EncryptDecrypt {
+            return Ok(None);
+        }
+        k.permits(OpClass::Crypto)?;
+        let alg = alg.unwrap_or(EncryptionAlgorithm::SymmetricDefault);
+        if asymmetric::rsa_max_plaintext(k.spec, alg).is_none() {
+            return Err(KmsError::new(
+                ErrorCode::InvalidKeyUsage,
+                format!(
+                    "Algorithm {} is incompatible with key spec {}.",
+                    alg.as_str(),
+                    k.spec.as_str()
+                ),
+            ));
+        }
+        let secret = k
+            .materials
+            .first()
+            .and_then(|m| m.bytes.clone())
+            .ok_or_else(|| KmsError::internal(format!("{} has no usable material", k.arn)))?;
+        let public_key = k
+            .public_key
+            .clone()
+            .ok_or_else(|| KmsError::internal(format!("{} has no public key", k.arn)))?;
+        Ok(Some(RsaKey {
+            arn: k.arn.clone(),
+            spec: k.spec,
+            alg,
+            secret,
+            public_key,
+        }))
+    })?
 }
 
 /// E-4: the CURRENT material of a key that may encrypt.
@@ -184,11 +237,30 @@ pub fn encrypt(node: &Node, req: EncryptRequest) -> KmsResult<EncryptResponse> {
         req.key_id.as_deref().unwrap_or_default(),
         Accept::AnyIdentifier,
     )?;
+    let plain = req.plaintext.unwrap_or_default();
+    if let Some(rsa) = rsa_key(node, &id, alg)? {
+        let alg = rsa.alg;
+        let max = asymmetric::rsa_max_plaintext(rsa.spec, alg).unwrap_or(0);
+        if plain.0.len() > max {
+            return Err(KmsError::validation(format!(
+                "Algorithm {} and key spec {} cannot encrypt data larger than {max} bytes.",
+                alg.as_str(),
+                rsa.spec.as_str()
+            )));
+        }
+        if req.dry_run == Some(true) {
+            return Err(dry_run());
+        }
+        return Ok(EncryptResponse {
+            ciphertext_blob: Blob(asymmetric::rsa_encrypt(&rsa.public_key, alg, &plain.0)?),
+            key_id: rsa.arn,
+            encryption_algorithm: alg.as_str(),
+        });
+    }
     let s = current_for_encrypt(node, &id, "Encrypt", alg)?;
     if req.dry_run == Some(true) {
         return Err(dry_run());
     }
-    let plain = req.plaintext.unwrap_or_default();
     let blob = ciphertext::seal(
         &s.id,
         &s.material_id,
@@ -223,7 +295,8 @@ pub struct DecryptResponse {
     key_id: String,
     plaintext: Blob,
     encryption_algorithm: &'static str,
-    key_material_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_material_id: Option<String>,
 }
 
 /// Decrypt (E-5 … E-8, B-1 … B-4).
@@ -244,6 +317,22 @@ pub fn decrypt(node: &Node, req: DecryptRequest) -> KmsResult<DecryptResponse> {
     );
     v.finish()?;
     let blob = req.ciphertext_blob.unwrap_or_default();
+    // E-10: RSA ciphertext carries no header; Decrypt needs KeyId and the algorithm.
+    if let Some(key_id) = req.key_id.as_deref() {
+        let id = resolve(node, key_id, Accept::AnyIdentifier)?;
+        if let Some(rsa) = rsa_key(node, &id, alg)? {
+            if req.dry_run == Some(true) {
+                return Err(dry_run());
+            }
+            let plain = asymmetric::rsa_decrypt(&rsa.secret, rsa.alg, &blob.0)?;
+            return Ok(DecryptResponse {
+                key_id: rsa.arn,
+                plaintext: Blob(plain),
+                encryption_algorithm: rsa.alg.as_str(),
+                key_material_id: None,
+            });
+        }
+    }
     let s = material_for_decrypt(node, req.key_id.as_deref(), &blob.0, "Decrypt", alg)?;
     if req.dry_run == Some(true) {
         return Err(dry_run());
@@ -253,7 +342,7 @@ pub fn decrypt(node: &Node, req: DecryptRequest) -> KmsResult<DecryptResponse> {
         key_id: s.arn,
         plaintext: Blob(plain),
         encryption_algorithm: EncryptionAlgorithm::SymmetricDefault.as_str(),
-        key_material_id: s.material_id.to_hex(),
+        key_material_id: Some(s.material_id.to_hex()),
     })
 }
 

@@ -7,6 +7,7 @@ use super::paging;
 use super::resolve::{resolve, Accept};
 use super::shapes::{KeyMetadata, Tag};
 use super::tags::{validate_tag_list, TagRules};
+use crate::domain::asymmetric;
 use crate::domain::enums::{CustomerMasterKeySpec, KeySpec, KeyUsage, MultiRegionKeyType, Origin};
 use crate::domain::ids;
 use crate::domain::key::{default_policy, Key, MultiRegion, RegionalKey};
@@ -146,9 +147,20 @@ pub fn create_key(node: &Node, req: CreateKeyRequest) -> KmsResult<KeyMetadataRe
             spec.as_str()
         )));
     }
-    if spec != KeySpec::SymmetricDefault {
+    // Specs kmsim cannot generate or hold (SM2 outside China, ML-DSA, ML-KEM, Ed25519).
+    if matches!(
+        spec,
+        KeySpec::Sm2
+            | KeySpec::MlDsa44
+            | KeySpec::MlDsa65
+            | KeySpec::MlDsa87
+            | KeySpec::MlKem512
+            | KeySpec::MlKem768
+            | KeySpec::MlKem1024
+            | KeySpec::EccNistEdwards25519
+    ) {
         return Err(KmsError::unsupported(format!(
-            "KeySpec {} is not supported by this version of kmsim.",
+            "KeySpec {} is not supported by kmsim.",
             spec.as_str()
         )));
     }
@@ -166,12 +178,25 @@ pub fn create_key(node: &Node, req: CreateKeyRequest) -> KmsResult<KeyMetadataRe
     };
     let arn = node.key_arn(&id);
     let now = node.now();
-    let (state, materials) = match origin {
-        Origin::External => (KeyState::PendingImport, Vec::new()),
-        _ => (
+    // S-1/S-2: AWS_KMS keys get fresh material now (RSA generation runs on this blocking
+    // thread, see ops::runs_blocking); EXTERNAL keys wait for an import.
+    let (state, materials, public_key) = match origin {
+        Origin::External => (KeyState::PendingImport, Vec::new(), None),
+        _ if spec == KeySpec::SymmetricDefault => (
             KeyState::Enabled,
             vec![Material::initial(&id, random_bytes(32)?)],
+            None,
         ),
+        _ => {
+            let m = asymmetric::generate(spec)?;
+            let mut record = Material::initial(&id, m.secret);
+            record.id = crate::domain::material::KeyMaterialId::derive(&id, &m.identity);
+            (
+                KeyState::Enabled,
+                vec![record],
+                m.public_key.map(Into::into),
+            )
+        }
     };
     let key = Key {
         multi_region: multi.then(|| MultiRegion {
@@ -199,7 +224,7 @@ pub fn create_key(node: &Node, req: CreateKeyRequest) -> KmsResult<KeyMetadataRe
         auto_rotation: None,
         on_demand_rotations: 0,
         ever_imported: false,
-        public_key: None,
+        public_key,
     };
     let resp = KeyMetadataResponse {
         key_metadata: KeyMetadata::of(node, &key),

@@ -2,6 +2,7 @@
 //! synchronous: decode → resolve key → domain rule → store update → encode.
 
 pub mod aliases;
+pub mod asym;
 pub mod crypto;
 pub mod deletion;
 pub mod import;
@@ -75,6 +76,11 @@ pub fn dispatch(node: &Node, op: &str, body: &[u8]) -> KmsResult<Vec<u8>> {
         "GetKeyRotationStatus" => run(node, body, rotation::get_key_rotation_status),
         "RotateKeyOnDemand" => run(node, body, rotation::rotate_key_on_demand),
         "ListKeyRotations" => run(node, body, rotation::list_key_rotations),
+        "Sign" => run(node, body, asym::sign),
+        "Verify" => run(node, body, asym::verify),
+        "GetPublicKey" => run(node, body, asym::get_public_key),
+        "GenerateMac" => run(node, body, asym::generate_mac),
+        "VerifyMac" => run(node, body, asym::verify_mac),
         "GetParametersForImport" => run(node, body, import::get_parameters_for_import),
         "ImportKeyMaterial" => run(node, body, import::import_key_material),
         "DeleteImportedKeyMaterial" => run(node, body, import::delete_imported_key_material),

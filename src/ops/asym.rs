@@ -1,0 +1,405 @@
+//! Sign, Verify, GetPublicKey, GenerateMac and VerifyMac (contract §3.16, A-1 … A-3), for
+//! AWS_KMS and imported (EXTERNAL) keys alike.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::resolve::{resolve, Accept};
+use crate::domain::algorithms;
+use crate::domain::asymmetric;
+use crate::domain::enums::{KeySpec, KeyUsage, MacAlgorithm, MessageType, SigningAlgorithm};
+use crate::domain::key::Key;
+use crate::domain::state::OpClass;
+use crate::error::{ErrorCode, KmsError, KmsResult};
+use crate::node::Node;
+use crate::protocol::types::Blob;
+use crate::protocol::validate::Validator;
+
+fn dry_run() -> KmsError {
+    KmsError::new(
+        ErrorCode::DryRunOperation,
+        "The request would have succeeded, but the DryRun option is set.",
+    )
+}
+
+fn incompatible(alg: &str, spec: KeySpec) -> KmsError {
+    KmsError::new(
+        ErrorCode::InvalidKeyUsage,
+        format!(
+            "Algorithm {alg} is incompatible with key spec {}.",
+            spec.as_str()
+        ),
+    )
+}
+
+/// What Sign/Verify need from a key, copied out under one shard read.
+struct Signer {
+    arn: String,
+    spec: KeySpec,
+    secret: Arc<[u8]>,
+    public_key: Arc<[u8]>,
+}
+
+/// A-3 (state), E-3 (usage), then the algorithm must be one the key lists (C-20).
+fn signer(node: &Node, key_id: &str, op: &str, alg: SigningAlgorithm) -> KmsResult<Signer> {
+    let id = resolve(node, key_id, Accept::AnyIdentifier)?;
+    node.read_key(&id, |k| {
+        k.permits(OpClass::Crypto)?;
+        if k.usage != KeyUsage::SignVerify {
+            return Err(KmsError::key_usage(&k.arn, k.usage.as_str(), op));
+        }
+        let allowed = algorithms::signing_algorithms(k.spec, k.usage).unwrap_or(&[]);
+        if !allowed.contains(&alg.as_str()) {
+            return Err(incompatible(alg.as_str(), k.spec));
+        }
+        let (secret, public_key) = key_pair(k)?;
+        Ok(Signer {
+            arn: k.arn.clone(),
+            spec: k.spec,
+            secret,
+            public_key,
+        })
+    })?
+}
+
+/// M-12: an Enabled key's material is imported; its public key was derived at import/creation.
+fn key_pair(k: &Key) -> KmsResult<(Arc<[u8]>, Arc<[u8]>)> {
+    let secret = k
+        .materials
+        .first()
+        .and_then(|m| m.bytes.clone())
+        .ok_or_else(|| KmsError::internal(format!("{} has no usable material", k.arn)))?;
+    let public = k
+        .public_key
+        .clone()
+        .ok_or_else(|| KmsError::internal(format!("{} has no public key", k.arn)))?;
+    Ok((secret, public))
+}
+
+/// `SignRequest`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SignRequest {
+    key_id: Option<String>,
+    message: Option<Blob>,
+    message_type: Option<String>,
+    #[allow(dead_code)]
+    grant_tokens: Option<Vec<String>>,
+    signing_algorithm: Option<String>,
+    dry_run: Option<bool>,
+}
+
+/// `SignResponse`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SignResponse {
+    key_id: String,
+    signature: Blob,
+    signing_algorithm: &'static str,
+}
+
+fn sign_schema(
+    v: &mut Validator,
+    key_id: &Option<String>,
+    message: &Option<Blob>,
+    message_type: Option<&str>,
+    alg: &Option<String>,
+) -> (Option<MessageType>, Option<SigningAlgorithm>) {
+    v.required(key_id, "keyId");
+    v.str_len(key_id.as_deref(), "keyId", 1, 2048);
+    v.required(message, "message");
+    v.blob_len(message.as_ref().map(|b| b.0.as_slice()), "message", 1, 4096);
+    let mt = v.enumeration(
+        message_type,
+        "messageType",
+        MessageType::parse,
+        MessageType::value_set,
+    );
+    v.required(alg, "signingAlgorithm");
+    let a = v.enumeration(
+        alg.as_deref(),
+        "signingAlgorithm",
+        SigningAlgorithm::parse,
+        SigningAlgorithm::value_set,
+    );
+    (mt, a)
+}
+
+/// Sign.
+pub fn sign(node: &Node, req: SignRequest) -> KmsResult<SignResponse> {
+    let mut v = Validator::new();
+    let (mt, alg) = sign_schema(
+        &mut v,
+        &req.key_id,
+        &req.message,
+        req.message_type.as_deref(),
+        &req.signing_algorithm,
+    );
+    v.finish()?;
+    let alg = alg.ok_or_else(|| KmsError::internal("validated member missing"))?;
+    let s = signer(node, req.key_id.as_deref().unwrap_or_default(), "Sign", alg)?;
+    if req.dry_run == Some(true) {
+        return Err(dry_run());
+    }
+    let msg = req.message.unwrap_or_default();
+    let sig = asymmetric::sign(
+        s.spec,
+        &s.secret,
+        alg,
+        mt.unwrap_or(MessageType::Raw),
+        &msg.0,
+    )?;
+    Ok(SignResponse {
+        key_id: s.arn,
+        signature: Blob(sig),
+        signing_algorithm: alg.as_str(),
+    })
+}
+
+/// `VerifyRequest`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VerifyRequest {
+    key_id: Option<String>,
+    message: Option<Blob>,
+    message_type: Option<String>,
+    signature: Option<Blob>,
+    signing_algorithm: Option<String>,
+    #[allow(dead_code)]
+    grant_tokens: Option<Vec<String>>,
+    dry_run: Option<bool>,
+}
+
+/// `VerifyResponse`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VerifyResponse {
+    key_id: String,
+    signature_valid: bool,
+    signing_algorithm: &'static str,
+}
+
+/// Verify: a bad signature is `KMSInvalidSignatureException` with no message, never
+/// `SignatureValid: false` (§3.16, W-32).
+pub fn verify(node: &Node, req: VerifyRequest) -> KmsResult<VerifyResponse> {
+    let mut v = Validator::new();
+    let (mt, alg) = sign_schema(
+        &mut v,
+        &req.key_id,
+        &req.message,
+        req.message_type.as_deref(),
+        &req.signing_algorithm,
+    );
+    v.required(&req.signature, "signature");
+    v.blob_len(
+        req.signature.as_ref().map(|b| b.0.as_slice()),
+        "signature",
+        1,
+        6144,
+    );
+    v.finish()?;
+    let alg = alg.ok_or_else(|| KmsError::internal("validated member missing"))?;
+    let s = signer(
+        node,
+        req.key_id.as_deref().unwrap_or_default(),
+        "Verify",
+        alg,
+    )?;
+    if req.dry_run == Some(true) {
+        return Err(dry_run());
+    }
+    let ok = asymmetric::verify(
+        s.spec,
+        &s.public_key,
+        alg,
+        mt.unwrap_or(MessageType::Raw),
+        &req.message.unwrap_or_default().0,
+        &req.signature.unwrap_or_default().0,
+    )?;
+    if !ok {
+        return Err(KmsError::bare(ErrorCode::KmsInvalidSignature));
+    }
+    Ok(VerifyResponse {
+        key_id: s.arn,
+        signature_valid: true,
+        signing_algorithm: alg.as_str(),
+    })
+}
+
+/// `GetPublicKeyRequest`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetPublicKeyRequest {
+    key_id: Option<String>,
+    #[allow(dead_code)]
+    grant_tokens: Option<Vec<String>>,
+}
+
+/// `GetPublicKeyResponse`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GetPublicKeyResponse {
+    key_id: String,
+    public_key: Blob,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    customer_master_key_spec: Option<&'static str>,
+    key_spec: &'static str,
+    key_usage: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encryption_algorithms: Option<&'static [&'static str]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signing_algorithms: Option<&'static [&'static str]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key_agreement_algorithms: Option<&'static [&'static str]>,
+}
+
+/// GetPublicKey (P-21): the DER SubjectPublicKeyInfo derived from the (imported) private key.
+/// Symmetric and HMAC keys → `UnsupportedOperationException`; the state rules are A-3's.
+pub fn get_public_key(node: &Node, req: GetPublicKeyRequest) -> KmsResult<GetPublicKeyResponse> {
+    let id = super::keys::required_key(node, &req.key_id, Accept::AnyIdentifier)?;
+    node.read_key(&id, |k| {
+        if k.spec == KeySpec::SymmetricDefault || k.spec.is_hmac() {
+            return Err(KmsError::unsupported(format!(
+                "{} key spec {} has no public key.",
+                k.arn,
+                k.spec.as_str()
+            )));
+        }
+        k.permits(OpClass::Crypto)?;
+        let (_, public) = key_pair(k)?;
+        Ok(GetPublicKeyResponse {
+            key_id: k.arn.clone(),
+            public_key: Blob(public.to_vec()),
+            customer_master_key_spec: k.spec.customer_master_key_spec(),
+            key_spec: k.spec.as_str(),
+            key_usage: k.usage.as_str(),
+            encryption_algorithms: algorithms::encryption_algorithms(k.spec, k.usage),
+            signing_algorithms: algorithms::signing_algorithms(k.spec, k.usage),
+            key_agreement_algorithms: algorithms::key_agreement_algorithms(k.usage),
+        })
+    })?
+}
+
+/// `GenerateMacRequest` / `VerifyMacRequest`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct MacRequest {
+    message: Option<Blob>,
+    key_id: Option<String>,
+    mac_algorithm: Option<String>,
+    mac: Option<Blob>,
+    #[allow(dead_code)]
+    grant_tokens: Option<Vec<String>>,
+    dry_run: Option<bool>,
+}
+
+/// `GenerateMacResponse`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GenerateMacResponse {
+    mac: Blob,
+    mac_algorithm: &'static str,
+    key_id: String,
+}
+
+/// `VerifyMacResponse`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct VerifyMacResponse {
+    key_id: String,
+    mac_valid: bool,
+    mac_algorithm: &'static str,
+}
+
+/// Validates, resolves and checks a MAC request; returns (ARN, key bytes, algorithm).
+fn mac_key(
+    node: &Node,
+    req: &MacRequest,
+    op: &str,
+    verify: bool,
+) -> KmsResult<(String, Arc<[u8]>, MacAlgorithm)> {
+    let mut v = Validator::new();
+    v.required(&req.message, "message");
+    v.blob_len(
+        req.message.as_ref().map(|b| b.0.as_slice()),
+        "message",
+        1,
+        4096,
+    );
+    v.required(&req.key_id, "keyId");
+    v.str_len(req.key_id.as_deref(), "keyId", 1, 2048);
+    v.required(&req.mac_algorithm, "macAlgorithm");
+    let alg = v.enumeration(
+        req.mac_algorithm.as_deref(),
+        "macAlgorithm",
+        MacAlgorithm::parse,
+        MacAlgorithm::value_set,
+    );
+    if verify {
+        v.required(&req.mac, "mac");
+        v.blob_len(req.mac.as_ref().map(|b| b.0.as_slice()), "mac", 1, 6144);
+    }
+    v.finish()?;
+    let alg = alg.ok_or_else(|| KmsError::internal("validated member missing"))?;
+    let id = resolve(
+        node,
+        req.key_id.as_deref().unwrap_or_default(),
+        Accept::AnyIdentifier,
+    )?;
+    let (arn, secret) = node.read_key(&id, |k| {
+        k.permits(OpClass::Crypto)?;
+        if k.usage != KeyUsage::GenerateVerifyMac {
+            return Err(KmsError::key_usage(&k.arn, k.usage.as_str(), op));
+        }
+        if asymmetric::mac_for_spec(k.spec) != Some(alg) {
+            return Err(incompatible(alg.as_str(), k.spec));
+        }
+        let secret = k
+            .materials
+            .first()
+            .and_then(|m| m.bytes.clone())
+            .ok_or_else(|| KmsError::internal(format!("{} has no usable material", k.arn)))?;
+        Ok((k.arn.clone(), secret))
+    })??;
+    if req.dry_run == Some(true) {
+        return Err(dry_run());
+    }
+    Ok((arn, secret, alg))
+}
+
+/// GenerateMac (A-1: `HMAC(hash, key, message)`).
+pub fn generate_mac(node: &Node, req: MacRequest) -> KmsResult<GenerateMacResponse> {
+    let (arn, secret, alg) = mac_key(node, &req, "GenerateMac", false)?;
+    Ok(GenerateMacResponse {
+        mac: Blob(asymmetric::mac(
+            alg,
+            &secret,
+            &req.message.unwrap_or_default().0,
+        )),
+        mac_algorithm: alg.as_str(),
+        key_id: arn,
+    })
+}
+
+/// VerifyMac: a wrong MAC is `KMSInvalidMacException` with no message.
+pub fn verify_mac(node: &Node, req: MacRequest) -> KmsResult<VerifyMacResponse> {
+    let (arn, secret, alg) = mac_key(node, &req, "VerifyMac", true)?;
+    let ok = asymmetric::mac_ok(
+        alg,
+        &secret,
+        &req.message
+            .as_ref()
+            .map(|b| b.0.as_slice())
+            .unwrap_or_default(),
+        &req.mac.as_ref().map(|b| b.0.as_slice()).unwrap_or_default(),
+    );
+    if !ok {
+        return Err(KmsError::bare(ErrorCode::KmsInvalidMac));
+    }
+    Ok(VerifyMacResponse {
+        key_id: arn,
+        mac_valid: true,
+        mac_algorithm: alg.as_str(),
+    })
+}
