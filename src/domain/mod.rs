@@ -9,5 +9,6 @@ pub mod ids;
 pub mod import;
 pub mod key;
 pub mod material;
+pub mod rotation;
 pub mod state;
 pub mod wrapping;

@@ -7,12 +7,11 @@ use super::keys::{required_key, Empty, KeyIdRequest};
 use super::paging;
 use super::resolve::Accept;
 use crate::clock::DAY_MS;
-use crate::domain::enums::{
-    ExpirationModel, IncludeKeyMaterial, KeyMaterialState, KeySpec, Origin, RotationType,
-};
+use crate::domain::enums::{ExpirationModel, IncludeKeyMaterial, KeySpec, Origin};
 use crate::domain::key::{AutoRotation, Key};
+use crate::domain::rotation;
 use crate::domain::state::OpClass;
-use crate::error::{ErrorCode, KmsError, KmsResult};
+use crate::error::{KmsError, KmsResult};
 use crate::node::Node;
 use crate::protocol::types::Epoch;
 use crate::protocol::validate::Validator;
@@ -138,61 +137,11 @@ pub fn rotate_key_on_demand(
     let limit = node.limits.on_demand_rotations;
     let now = node.now();
     node.update_key(&id, |k| {
-        k.permits(OpClass::RotateOnDemand)?;
-        if k.spec != KeySpec::SymmetricDefault {
-            return Err(KmsError::bare(ErrorCode::UnsupportedOperation));
-        }
-        if k.is_replica() {
-            return Err(KmsError::unsupported(format!(
-                "{} is a multi-Region replica key: rotate its primary key.",
-                k.arn
-            )));
-        }
-        if k.origin == Origin::External {
-            let pending = k
-                .materials
-                .iter()
-                .any(|m| m.state == KeyMaterialState::PendingRotation);
-            if !pending {
-                return Err(KmsError::invalid_state(format!(
-                    "No available key material pending rotation for the key: {}.",
-                    k.arn
-                )));
-            }
-        }
-        if k.on_demand_rotations >= limit {
-            return Err(KmsError::new(
-                ErrorCode::LimitExceeded,
-                format!(
-                    "The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: {}",
-                    k.arn
-                ),
-            ));
-        }
-        if k.origin == Origin::External {
-            promote_pending(k, now);
-        } else {
-            k.rotate_to_random(now, RotationType::OnDemand)?;
-        }
-        k.on_demand_rotations += 1;
+        rotation::rotate_on_demand(k, now, limit)?;
         Ok(RotateKeyOnDemandResponse {
             key_id: k.arn.clone(),
         })
     })
-}
-
-/// O-8/M-5: the PENDING_ROTATION material becomes CURRENT, the old CURRENT NON_CURRENT.
-fn promote_pending(k: &mut Key, now: i64) {
-    for m in &mut k.materials {
-        match m.state {
-            KeyMaterialState::Current => m.state = KeyMaterialState::NonCurrent,
-            KeyMaterialState::PendingRotation => {
-                m.state = KeyMaterialState::Current;
-                m.rotated = Some((now, RotationType::OnDemand));
-            }
-            _ => {}
-        }
-    }
 }
 
 /// `ListKeyRotationsRequest`.

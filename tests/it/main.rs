@@ -12,3 +12,7 @@ mod resolution;
 mod rotation;
 mod smoke;
 mod state_table;
+mod wrap;
+mod import;
+mod import_asym;
+mod import_rotation;

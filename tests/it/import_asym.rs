@@ -1,0 +1,1 @@
+//! import_asym tests (to be written).

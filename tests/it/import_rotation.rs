@@ -1,0 +1,1 @@
+//! import_rotation tests (to be written).

@@ -1,0 +1,1 @@
+//! wrap tests (to be written).
