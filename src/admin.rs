@@ -31,8 +31,10 @@ pub async fn handle(cluster: &ClusterState, req: Request) -> Response {
                 .ok()
                 .and_then(|v| v.get("seconds").and_then(Value::as_f64));
             match seconds {
-                Some(s) if s.is_finite() && s >= 0.0 => {
-                    cluster.clock.advance((s * 1000.0).round() as i64);
+                Some(s) if s.is_finite() && s >= 0.0 && s * 1000.0 < i64::MAX as f64 => {
+                    if !cluster.clock.advance((s * 1000.0).round() as i64) {
+                        return bad("the simulated clock may run at most 1000 years ahead");
+                    }
                     cluster.sweep();
                     reply(StatusCode::OK, clock(cluster))
                 }

@@ -11,6 +11,10 @@ pub type Millis = i64;
 /// Milliseconds in one day.
 pub const DAY_MS: Millis = 86_400_000;
 
+/// How far the simulated clock may run ahead of system time: 1,000 years, far beyond any
+/// KMS window (365 days at most) yet far from overflowing epoch milliseconds.
+pub const MAX_OFFSET: Millis = 1000 * 366 * DAY_MS;
+
 /// A clock shared by every node of a cluster, so all Regions agree on "now".
 #[derive(Debug, Default)]
 pub struct Clock {
@@ -31,7 +35,7 @@ impl Clock {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis() as i64)
             .unwrap_or(0);
-        sys + self.offset_ms.load(Ordering::Relaxed)
+        sys.saturating_add(self.offset_ms.load(Ordering::Relaxed))
     }
 
     /// How far ahead of system time the clock is, in milliseconds.
@@ -39,11 +43,18 @@ impl Clock {
         self.offset_ms.load(Ordering::Relaxed)
     }
 
-    /// Move the clock forward by `ms` (negative values are ignored: time never runs back).
-    pub fn advance(&self, ms: Millis) {
-        if ms > 0 {
-            self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+    /// Moves the clock forward by `ms`. Time never runs back, and the clock stays within
+    /// [`MAX_OFFSET`] of system time: an advance that would pass it is refused (`false`) and
+    /// changes nothing.
+    pub fn advance(&self, ms: Millis) -> bool {
+        if ms < 0 {
+            return false;
         }
+        self.offset_ms
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |cur| {
+                cur.checked_add(ms).filter(|n| *n <= MAX_OFFSET)
+            })
+            .is_ok()
     }
 }
 
@@ -57,7 +68,8 @@ mod tests {
         let before = c.now();
         c.advance(DAY_MS);
         assert!(c.now() >= before + DAY_MS);
-        c.advance(-5 * DAY_MS);
+        assert!(!c.advance(-5 * DAY_MS));
+        assert!(!c.advance(MAX_OFFSET));
         assert_eq!(c.offset(), DAY_MS);
     }
 }

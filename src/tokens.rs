@@ -88,7 +88,6 @@ impl Tokens {
         // Another import with the same token may have taken it in between.
         self.map
             .remove(&key)
-            .map(|(k, r)| (k, r))
             .ok_or_else(invalid)
     }
 

@@ -270,3 +270,206 @@ pub fn expire(key: &mut Key, now: Millis) -> bool {
 pub fn expired(m: &Material, now: Millis) -> bool {
     m.bytes.is_some() && m.expiry.and_then(|e| e.valid_to).is_some_and(|v| v <= now)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ciphertext;
+    use crate::domain::enums::{ExpirationModel, KeyUsage, Origin};
+    use crate::domain::ids;
+    use crate::domain::rotation::rotate_on_demand;
+    use proptest::prelude::*;
+
+    const LIMIT: u32 = 4;
+
+    fn external_key() -> Key {
+        let id = ids::new_single_region_id();
+        Key {
+            arn: ids::key_arn("us-east-1", "111122223333", &id),
+            id,
+            seq: 0,
+            creation_date: 0,
+            description: String::new(),
+            spec: KeySpec::SymmetricDefault,
+            usage: KeyUsage::EncryptDecrypt,
+            origin: Origin::External,
+            state: KeyState::PendingImport,
+            policy: String::new(),
+            tags: Vec::new(),
+            multi_region: None,
+            materials: Vec::new(),
+            auto_rotation: None,
+            on_demand_rotations: 0,
+            ever_imported: false,
+            public_key: None,
+        }
+    }
+
+    fn material(i: u8) -> CheckedMaterial {
+        CheckedMaterial {
+            secret: vec![i; 32],
+            identity: vec![i; 32],
+            public_key: None,
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        Import {
+            m: u8,
+            kind: Option<ImportType>,
+            expires_in: Option<i64>,
+        },
+        Delete {
+            m: Option<u8>,
+        },
+        Rotate,
+        Advance(i64),
+        Encrypt,
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        let kind = prop::option::of(prop::sample::select(vec![
+            ImportType::NewKeyMaterial,
+            ImportType::ExistingKeyMaterial,
+        ]));
+        prop_oneof![
+            4 => (0u8..5, kind, prop::option::of(1i64..100))
+                .prop_map(|(m, kind, expires_in)| Step::Import { m, kind, expires_in }),
+            2 => prop::option::of(0u8..5).prop_map(|m| Step::Delete { m }),
+            2 => Just(Step::Rotate),
+            1 => (1i64..60).prop_map(Step::Advance),
+            3 => Just(Step::Encrypt),
+        ]
+    }
+
+    /// M-10 … M-14 on one key.
+    fn check_invariants(k: &Key, retired: &[KeyMaterialId], order: &[KeyMaterialId]) {
+        let current = k
+            .materials
+            .iter()
+            .filter(|m| m.state == KeyMaterialState::Current)
+            .count();
+        if k.ever_imported {
+            assert_eq!(current, 1, "M-10: exactly one CURRENT: {:?}", k.materials);
+        }
+        let pending = k.materials.iter().filter(|m| is_pending(m.state)).count();
+        assert!(pending <= 1, "M-11");
+        if k.state == KeyState::Enabled {
+            assert!(all_permanent_imported(k), "M-12");
+        }
+        for m in &k.materials {
+            if retired.contains(&m.id) {
+                assert_ne!(m.state, KeyMaterialState::Current, "M-13: NON_CURRENT came back");
+            }
+        }
+        // M-13: materials keep their relative order of association.
+        let positions: Vec<usize> = k
+            .materials
+            .iter()
+            .filter_map(|m| order.iter().position(|o| *o == m.id))
+            .collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "M-13: re-ordered");
+        assert!(k.on_demand_rotations <= LIMIT, "M-14");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any sequence of import / delete / new-material / rotate / clock-advance keeps
+        /// M-10 … M-14, and every ciphertext made while its material was imported decrypts
+        /// whenever that material is imported again and the key is Enabled.
+        #[test]
+        fn material_invariants_hold(steps in prop::collection::vec(step(), 1..40)) {
+            let mut k = external_key();
+            let mut now: Millis = 1_000_000;
+            let mut retired: Vec<KeyMaterialId> = Vec::new();
+            let mut order: Vec<KeyMaterialId> = Vec::new();
+            let mut blobs: Vec<(Vec<u8>, u8)> = Vec::new();
+            for s in steps {
+                // Every change is applied to a copy that is kept only on success (I-12).
+                let mut copy = k.clone();
+                let ok = match s {
+                    Step::Import { m, kind, expires_in } => {
+                        let expiry = match expires_in {
+                            Some(secs) => Expiry { model: ExpirationModel::KeyMaterialExpires, valid_to: Some(now + secs * 1000) },
+                            None => Expiry { model: ExpirationModel::KeyMaterialDoesNotExpire, valid_to: None },
+                        };
+                        let p = ImportParams { import_type: kind, key_material_id: None, expiry, description: None };
+                        import(&mut copy, &material(m), &p).is_ok()
+                    }
+                    Step::Delete { m } => {
+                        let id = m.map(|m| KeyMaterialId::derive(&k.id, &[m; 32]));
+                        delete(&mut copy, id).is_ok()
+                    }
+                    Step::Rotate => rotate_on_demand(&mut copy, now, LIMIT).is_ok(),
+                    Step::Advance(secs) => {
+                        now += secs * 1000;
+                        expire(&mut copy, now);
+                        true
+                    }
+                    Step::Encrypt => {
+                        if copy.state == KeyState::Enabled {
+                            let cur = copy.current_material().unwrap();
+                            let bytes = cur.bytes.clone().unwrap();
+                            let blob = ciphertext::seal(&copy.id, &cur.id, &bytes, b"p", &Default::default()).unwrap();
+                            blobs.push((blob, bytes[0]));
+                        }
+                        true
+                    }
+                };
+                if ok {
+                    k = copy;
+                }
+                for m in &k.materials {
+                    if !order.contains(&m.id) {
+                        order.push(m.id);
+                    }
+                    if m.state == KeyMaterialState::NonCurrent && !retired.contains(&m.id) {
+                        retired.push(m.id);
+                    }
+                }
+                check_invariants(&k, &retired, &order);
+                if k.state == KeyState::Enabled {
+                    for (blob, m) in &blobs {
+                        let h = ciphertext::parse_header(blob).unwrap();
+                        let rec = k.material(&h.material_id);
+                        if let Some(bytes) = rec.and_then(|r| r.bytes.clone()) {
+                            prop_assert_eq!(bytes[0], *m);
+                            prop_assert_eq!(ciphertext::open(blob, &bytes, &Default::default()).unwrap(), b"p".to_vec());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn second_new_material_while_one_is_pending_is_refused_i24() {
+        let mut k = external_key();
+        let p = |t| ImportParams {
+            import_type: t,
+            key_material_id: None,
+            expiry: Expiry {
+                model: ExpirationModel::KeyMaterialDoesNotExpire,
+                valid_to: None,
+            },
+            description: None,
+        };
+        let id1 = import(&mut k, &material(1), &p(None)).unwrap().unwrap();
+        assert_eq!(k.state, KeyState::Enabled);
+        let id2 = import(&mut k, &material(2), &p(Some(ImportType::NewKeyMaterial)))
+            .unwrap()
+            .unwrap();
+        let e = import(&mut k, &material(3), &p(Some(ImportType::NewKeyMaterial))).unwrap_err();
+        let id3 = KeyMaterialId::derive(&k.id, &[3; 32]);
+        assert_eq!(
+            e.message.unwrap(),
+            format!("New key material (id: {id3}) cannot be imported into KMS key {}, because another key material (id: {id2}) is pending rotation.", k.arn)
+        );
+        // I-23 comes first when the material is already associated.
+        let e = import(&mut k, &material(1), &p(Some(ImportType::NewKeyMaterial))).unwrap_err();
+        assert_eq!(e.code, ErrorCode::IncorrectKeyMaterial);
+        assert_eq!(k.current_material().unwrap().id, id1);
+    }
+}

@@ -65,7 +65,7 @@ pub struct RegionalKey {
 }
 
 /// `MultiRegionConfiguration` (C-20, C-22): the same lists in every Region; `role` is this
-/// Region's key's own type.
+/// Region's key's own type. Also the replication bookkeeping of §4.5.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MultiRegion {
     /// `MultiRegionKeyType` of this key.
@@ -74,6 +74,35 @@ pub struct MultiRegion {
     pub primary: RegionalKey,
     /// `ReplicaKeys`, in the order they were created.
     pub replicas: Vec<RegionalKey>,
+    /// Version of the shared properties this Region holds. Only the primary increments it;
+    /// a replica applies a snapshot only if it is newer (idempotent, order-safe apply).
+    pub version: u64,
+    /// The primary's knowledge of which materials each replica has imported: Region →
+    /// (report sequence number, imported ids). Travels in snapshots so a new primary
+    /// (UpdatePrimaryRegion) inherits it.
+    pub imports: std::collections::BTreeMap<String, (u64, Vec<super::material::KeyMaterialId>)>,
+    /// Sequence number of this Region's last import report (replicas).
+    pub report_seq: u64,
+    /// While `Creating`: when the replica becomes usable.
+    pub ready_at: Option<Millis>,
+    /// While `Updating`: the state to return to (U-3).
+    pub state_before_update: Option<KeyState>,
+}
+
+impl MultiRegion {
+    /// A new primary's configuration (C-7).
+    pub fn primary(here: RegionalKey) -> MultiRegion {
+        MultiRegion {
+            role: MultiRegionKeyType::Primary,
+            primary: here,
+            replicas: Vec::new(),
+            version: 1,
+            imports: Default::default(),
+            report_seq: 0,
+            ready_at: None,
+            state_before_update: None,
+        }
+    }
 }
 
 impl Key {
@@ -116,11 +145,11 @@ impl Key {
     /// Applies every time rule that is due at `now` other than deletion (which removes the
     /// key and so belongs to the store): expiry of imported material (I-50) and automatic
     /// rotation of AWS_KMS keys (K-2). Returns
-    /// whether anything changed. Rotation never runs while the key is pending deletion.
+    /// whether anything changed. Rotation runs only while the key is Enabled (or Updating).
     pub fn apply_time(&mut self, now: Millis) -> KmsResult<bool> {
         let mut changed = super::import::expire(self, now);
         while let Some(rot) = self.auto_rotation {
-            if rot.next_rotation > now || self.state.pending_deletion() {
+            if rot.next_rotation > now || !rotates_automatically(self.state) {
                 break;
             }
             self.rotate_to_random(rot.next_rotation, RotationType::Automatic)?;
@@ -138,7 +167,7 @@ impl Key {
         self.materials
             .iter()
             .any(|m| super::import::expired(m, now))
-            || (!self.state.pending_deletion()
+            || (rotates_automatically(self.state)
                 && self.auto_rotation.is_some_and(|r| r.next_rotation <= now))
     }
 
@@ -146,6 +175,12 @@ impl Key {
     pub fn deletion_due(&self, now: Millis) -> bool {
         matches!(self.state, KeyState::PendingDeletion { deletion_date, .. } if deletion_date <= now)
     }
+}
+
+/// KMS does not rotate a disabled key (or one pending deletion); a key re-enabled after its
+/// rotation date rotates at once, which the lazy time rules give for free.
+fn rotates_automatically(state: KeyState) -> bool {
+    matches!(state, KeyState::Enabled | KeyState::Updating)
 }
 
 /// C-10: the default key policy AWS attaches when CreateKey has no `Policy`.

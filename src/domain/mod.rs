@@ -9,6 +9,7 @@ pub mod ids;
 pub mod import;
 pub mod key;
 pub mod material;
+pub mod multi_region;
 pub mod rotation;
 pub mod state;
 pub mod wrapping;

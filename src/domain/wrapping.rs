@@ -123,7 +123,7 @@ impl WrappingKey {
 /// RFC 5649 key wrap with padding under a 256-bit key (a 16-byte key is tolerated, §5.1
 /// [CHOICE]; aws-lc offers no AES-192 key wrap); the ciphertext is a multiple of 8 and at least 16 bytes.
 fn kwp_unwrap(key: &[u8], c2: &[u8]) -> KmsResult<Vec<u8>> {
-    if c2.len() < 16 || c2.len() % 8 != 0 {
+    if c2.len() < 16 || !c2.len().is_multiple_of(8) {
         return Err(KmsError::invalid_ciphertext());
     }
     let cipher = match key.len() {

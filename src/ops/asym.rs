@@ -63,8 +63,11 @@ fn signer(node: &Node, key_id: &str, op: &str, alg: SigningAlgorithm) -> KmsResu
     })?
 }
 
+/// A private key's bytes and its public key's DER.
+type KeyPair = (Arc<[u8]>, Arc<[u8]>);
+
 /// M-12: an Enabled key's material is imported; its public key was derived at import/creation.
-fn key_pair(k: &Key) -> KmsResult<(Arc<[u8]>, Arc<[u8]>)> {
+fn key_pair(k: &Key) -> KmsResult<KeyPair> {
     let secret = k
         .materials
         .first()
@@ -388,11 +391,8 @@ pub fn verify_mac(node: &Node, req: MacRequest) -> KmsResult<VerifyMacResponse> 
     let ok = asymmetric::mac_ok(
         alg,
         &secret,
-        &req.message
-            .as_ref()
-            .map(|b| b.0.as_slice())
-            .unwrap_or_default(),
-        &req.mac.as_ref().map(|b| b.0.as_slice()).unwrap_or_default(),
+        req.message.as_ref().map(|b| b.0.as_slice()).unwrap_or_default(),
+        req.mac.as_ref().map(|b| b.0.as_slice()).unwrap_or_default(),
     );
     if !ok {
         return Err(KmsError::bare(ErrorCode::KmsInvalidMac));

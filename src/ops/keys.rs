@@ -8,7 +8,7 @@ use super::resolve::{resolve, Accept};
 use super::shapes::{KeyMetadata, Tag};
 use super::tags::{validate_tag_list, TagRules};
 use crate::domain::asymmetric;
-use crate::domain::enums::{CustomerMasterKeySpec, KeySpec, KeyUsage, MultiRegionKeyType, Origin};
+use crate::domain::enums::{CustomerMasterKeySpec, KeySpec, KeyUsage, Origin};
 use crate::domain::ids;
 use crate::domain::key::{default_policy, Key, MultiRegion, RegionalKey};
 use crate::domain::material::{random_bytes, Material};
@@ -199,13 +199,11 @@ pub fn create_key(node: &Node, req: CreateKeyRequest) -> KmsResult<KeyMetadataRe
         }
     };
     let key = Key {
-        multi_region: multi.then(|| MultiRegion {
-            role: MultiRegionKeyType::Primary,
-            primary: RegionalKey {
+        multi_region: multi.then(|| {
+            MultiRegion::primary(RegionalKey {
                 region: node.region.clone(),
                 arn: arn.clone(),
-            },
-            replicas: Vec::new(),
+            })
         }),
         id,
         arn,

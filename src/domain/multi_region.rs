@@ -1,0 +1,323 @@
+//! Multi-Region keys (contract §3.8, §3.9, §4.5): what the Regions of a set share, and the
+//! pure rules that keep it in step through the replication bus.
+//!
+//! Two kinds of message travel, both full states rather than deltas, so that applying them is
+//! idempotent and order-safe:
+//!
+//! - [`Snapshot`]: the shared properties as the **primary** holds them, with a version that only
+//!   the primary increments. A Region applies a snapshot iff its version is newer than the one
+//!   it holds (laws: applying twice = once; of two snapshots, the result is the newer one's
+//!   whatever the arrival order).
+//! - [`Report`]: a Region's own imported material ids, with a per-Region sequence number. The
+//!   primary keeps the newest report of each Region (same laws) and from them decides when a
+//!   pending material is imported everywhere (I-31, M-4).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::enums::{KeyMaterialState, KeySpec, KeyUsage, MultiRegionKeyType, Origin, RotationType};
+use super::import::{all_permanent_imported, is_pending};
+use super::key::{AutoRotation, Key, MultiRegion, RegionalKey};
+use super::material::{KeyMaterialId, Material};
+use super::state::KeyState;
+use crate::clock::Millis;
+
+/// One material as the set shares it (§4.5): id, set-wide state, rotation history, and — for
+/// AWS_KMS keys only — the bytes, which replicas hold as their own copy. Imported bytes never
+/// travel: each Region imports them itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedMaterial {
+    /// KeyMaterialId (the same in every Region, I-32).
+    pub id: KeyMaterialId,
+    /// Set-wide `KeyMaterialState`.
+    pub state: KeyMaterialState,
+    /// `RotationDate`/`RotationType`.
+    pub rotated: Option<(Millis, RotationType)>,
+    /// AWS_KMS material bytes; `None` for EXTERNAL keys.
+    pub bytes: Option<Arc<[u8]>>,
+}
+
+/// The shared properties of a multi-Region key, as its primary holds them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The shared key id.
+    pub key_id: String,
+    /// Only the primary increments it.
+    pub version: u64,
+    /// `KeySpec`.
+    pub spec: KeySpec,
+    /// `KeyUsage`.
+    pub usage: KeyUsage,
+    /// `Origin`.
+    pub origin: Origin,
+    /// `PrimaryKey`.
+    pub primary: RegionalKey,
+    /// `ReplicaKeys`.
+    pub replicas: Vec<RegionalKey>,
+    /// Associated materials in association order.
+    pub materials: Vec<SharedMaterial>,
+    /// O-7: on-demand rotations so far, counted on the set.
+    pub on_demand_rotations: u32,
+    /// Automatic rotation (shared, configured on the primary).
+    pub auto_rotation: Option<AutoRotation>,
+    /// The primary's public key for asymmetric AWS_KMS keys.
+    pub public_key: Option<Arc<[u8]>>,
+    /// Replica import reports the primary has applied (inherited by a new primary).
+    pub imports: BTreeMap<String, (u64, Vec<KeyMaterialId>)>,
+}
+
+/// A Region's imported material ids, for the primary (I-31, D-7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// The shared key id.
+    pub key_id: String,
+    /// The reporting Region.
+    pub region: String,
+    /// Grows with every report of this Region for this key.
+    pub seq: u64,
+    /// Materials IMPORTED in that Region.
+    pub imported: Vec<KeyMaterialId>,
+}
+
+/// The shared properties of `key` (a primary) as a snapshot.
+pub fn snapshot(key: &Key) -> Option<Snapshot> {
+    let mr = key.multi_region.as_ref()?;
+    let aws_kms = key.origin == Origin::AwsKms;
+    Some(Snapshot {
+        key_id: key.id.clone(),
+        version: mr.version,
+        spec: key.spec,
+        usage: key.usage,
+        origin: key.origin,
+        primary: mr.primary.clone(),
+        replicas: mr.replicas.clone(),
+        materials: key
+            .materials
+            .iter()
+            .map(|m| SharedMaterial {
+                id: m.id,
+                state: m.state,
+                rotated: m.rotated,
+                bytes: if aws_kms { m.bytes.clone() } else { None },
+            })
+            .collect(),
+        on_demand_rotations: key.on_demand_rotations,
+        auto_rotation: key.auto_rotation,
+        public_key: key.public_key.clone(),
+        imports: mr.imports.clone(),
+    })
+}
+
+/// Marks a change of shared properties on the primary: the next snapshot supersedes every
+/// earlier one.
+pub fn bump(key: &mut Key) {
+    if let Some(mr) = key.multi_region.as_mut() {
+        mr.version += 1;
+    }
+}
+
+/// This Region's import report (and a fresh sequence number for it).
+pub fn report(key: &mut Key, region: &str) -> Option<Report> {
+    let mr = key.multi_region.as_mut()?;
+    mr.report_seq += 1;
+    Some(Report {
+        key_id: key.id.clone(),
+        region: region.to_string(),
+        seq: mr.report_seq,
+        imported: key
+            .materials
+            .iter()
+            .filter(|m| m.bytes.is_some())
+            .map(|m| m.id)
+            .collect(),
+    })
+}
+
+/// Applies a snapshot to this Region's key. Returns `false` (and changes nothing) unless the
+/// snapshot is newer than what the key holds.
+///
+/// The shared properties are replaced; this Region's own ones (state, description, tags,
+/// policy, each material's bytes/expiry/description) are kept, except that the key state
+/// follows its materials (I-29, S-6): PendingImport while a permanently associated material
+/// is not imported here, Enabled once all are.
+pub fn apply_snapshot(key: &mut Key, snap: &Snapshot, region: &str) -> bool {
+    let Some(mr) = key.multi_region.as_mut() else {
+        return false;
+    };
+    if snap.version <= mr.version || snap.key_id != key.id {
+        return false;
+    }
+    mr.version = snap.version;
+    mr.primary = snap.primary.clone();
+    mr.replicas = snap.replicas.clone();
+    mr.imports = snap.imports.clone();
+    mr.role = if snap.primary.region == region {
+        MultiRegionKeyType::Primary
+    } else {
+        MultiRegionKeyType::Replica
+    };
+    key.on_demand_rotations = snap.on_demand_rotations;
+    key.auto_rotation = snap.auto_rotation;
+    if key.public_key.is_none() {
+        key.public_key = snap.public_key.clone();
+    }
+    let old = std::mem::take(&mut key.materials);
+    key.materials = snap
+        .materials
+        .iter()
+        .map(|s| {
+            let mine = old.iter().find(|m| m.id == s.id);
+            Material {
+                id: s.id,
+                bytes: s
+                    .bytes
+                    .clone()
+                    .or_else(|| mine.and_then(|m| m.bytes.clone())),
+                state: s.state,
+                expiry: mine.and_then(|m| m.expiry),
+                description: mine.and_then(|m| m.description.clone()),
+                rotated: s.rotated,
+            }
+        })
+        .collect();
+    settle_state(key);
+    true
+}
+
+/// I-29/S-6 for a Region whose material list changed underneath it.
+pub fn settle_state(key: &mut Key) {
+    let complete = all_permanent_imported(key);
+    match key.state {
+        KeyState::PendingImport if complete => key.state = KeyState::Enabled,
+        KeyState::Enabled | KeyState::Disabled if !complete => key.state = KeyState::PendingImport,
+        _ => {}
+    }
+}
+
+/// Applies a replica's report on the primary; then recomputes the pending state (I-31, M-4).
+/// Returns whether the shared properties changed (the primary then bumps and broadcasts).
+pub fn apply_report(primary: &mut Key, report: &Report) -> bool {
+    let Some(mr) = primary.multi_region.as_mut() else {
+        return false;
+    };
+    if mr.role != MultiRegionKeyType::Primary || report.key_id != primary.id {
+        return false;
+    }
+    let newer = mr
+        .imports
+        .get(&report.region)
+        .is_none_or(|(seq, _)| report.seq > *seq);
+    if !newer {
+        return false;
+    }
+    mr.imports
+        .insert(report.region.clone(), (report.seq, report.imported.clone()));
+    recompute_pending(primary);
+    true
+}
+
+/// M-4: a pending material is PENDING_ROTATION iff it is imported in the primary and every
+/// replica the primary knows of; otherwise PENDING_MULTI_REGION_IMPORT_AND_ROTATION. A
+/// primary without replicas (or a single-Region key) always has PENDING_ROTATION.
+pub fn recompute_pending(key: &mut Key) {
+    let everywhere: Vec<(KeyMaterialId, bool)> = {
+        let Some(mr) = key.multi_region.as_ref() else {
+            return;
+        };
+        key.materials
+            .iter()
+            .filter(|m| is_pending(m.state))
+            .map(|m| {
+                let here = m.bytes.is_some();
+                let all = mr.replicas.iter().all(|r| {
+                    mr.imports
+                        .get(&r.region)
+                        .is_some_and(|(_, ids)| ids.contains(&m.id))
+                });
+                (m.id, here && all)
+            })
+            .collect()
+    };
+    for (id, ready) in everywhere {
+        if let Some(m) = key.materials.iter_mut().find(|m| m.id == id) {
+            m.state = if ready {
+                KeyMaterialState::PendingRotation
+            } else {
+                KeyMaterialState::PendingMultiRegionImportAndRotation
+            };
+        }
+    }
+}
+
+/// the replica key a Region creates from the primary's snapshot. It starts
+/// `Creating` (until `ready_at`); AWS_KMS replicas hold the primary's material, EXTERNAL ones
+/// list every material as PENDING_IMPORT.
+pub fn new_replica(
+    snap: &Snapshot,
+    region: &str,
+    arn: String,
+    seq: u64,
+    now: Millis,
+    ready_at: Millis,
+    local: ReplicaLocal,
+) -> Key {
+    let mut mr = MultiRegion::primary(snap.primary.clone());
+    mr.version = 0;
+    mr.ready_at = Some(ready_at);
+    let mut key = Key {
+        id: snap.key_id.clone(),
+        arn,
+        seq,
+        creation_date: now,
+        description: local.description,
+        spec: snap.spec,
+        usage: snap.usage,
+        origin: snap.origin,
+        state: KeyState::Creating,
+        policy: local.policy,
+        tags: local.tags,
+        multi_region: Some(mr),
+        materials: Vec::new(),
+        auto_rotation: None,
+        on_demand_rotations: 0,
+        ever_imported: false,
+        public_key: None,
+    };
+    apply_snapshot(&mut key, snap, region);
+    key.state = KeyState::Creating;
+    key
+}
+
+/// What a new replica has of its own: not copied from the primary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplicaLocal {
+    /// `Description` (default "").
+    pub description: String,
+    /// The key policy (default policy when none given).
+    pub policy: String,
+    /// Tags.
+    pub tags: Vec<(String, String)>,
+}
+
+/// a replica leaves `Creating` when its time comes: Enabled if every permanently
+/// associated material is imported here (AWS_KMS replicas), else PendingImport.
+pub fn finish_creating(key: &mut Key, now: Millis) -> bool {
+    let due = key.state == KeyState::Creating
+        && key
+            .multi_region
+            .as_ref()
+            .and_then(|m| m.ready_at)
+            .is_some_and(|t| t <= now);
+    if !due {
+        return false;
+    }
+    if let Some(mr) = key.multi_region.as_mut() {
+        mr.ready_at = None;
+    }
+    key.state = if all_permanent_imported(key) {
+        KeyState::Enabled
+    } else {
+        KeyState::PendingImport
+    };
+    true
+}
