@@ -5,6 +5,11 @@
 //! - `GET /_kmsim/clock` → `{"now":EPOCH_SECONDS,"offsetSeconds":N}`
 //! - `POST /_kmsim/clock/advance` with `{"seconds":N}` (N ≥ 0) → the same shape, after every
 //!   rule that fell due has been applied in every Region.
+//! - `GET /_kmsim/bus` → `{"delayMs":N,"cut":[R…],"queued":{R:N},"delivered":N}`
+//! - `POST /_kmsim/bus/delay` with `{"milliseconds":N}` → the bus status
+//! - `POST /_kmsim/bus/cut` / `POST /_kmsim/bus/heal` with `{"region":R}` → the bus status
+//! - `POST /_kmsim/bus/drain` → the bus status, once every deliverable queued event (and
+//!   everything they caused) has been applied; events to or from a cut Region stay queued.
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -19,6 +24,9 @@ use crate::cluster::ClusterState;
 pub async fn handle(cluster: &ClusterState, req: Request) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
+    if path.starts_with("/_kmsim/bus") {
+        return bus(cluster, method, &path, req).await;
+    }
     match (method, path.as_str()) {
         (Method::GET, "/_kmsim/health") => reply(StatusCode::OK, health(cluster)),
         (Method::GET, "/_kmsim/clock") => reply(StatusCode::OK, clock(cluster)),
@@ -46,6 +54,76 @@ pub async fn handle(cluster: &ClusterState, req: Request) -> Response {
             json!({"__type": "NotFoundException", "message": format!("no admin route {path}")}),
         ),
     }
+}
+
+async fn body_json(req: Request) -> Option<Value> {
+    let body = Limited::new(req.into_body(), 64 * 1024)
+        .collect()
+        .await
+        .ok()?;
+    let bytes = body.to_bytes();
+    if bytes.is_empty() {
+        return Some(Value::Object(Default::default()));
+    }
+    serde_json::from_slice(&bytes).ok()
+}
+
+async fn bus(cluster: &ClusterState, method: Method, path: &str, req: Request) -> Response {
+    let bus = &cluster.bus;
+    match (method, path) {
+        (Method::GET, "/_kmsim/bus") => {}
+        (Method::POST, "/_kmsim/bus/drain") => {
+            let b = bus.clone();
+            let _ = tokio::task::spawn_blocking(move || b.drain()).await;
+        }
+        (Method::POST, "/_kmsim/bus/delay") => {
+            let ms = body_json(req)
+                .await
+                .and_then(|v| v.get("milliseconds").and_then(Value::as_u64));
+            match ms {
+                Some(ms) if ms <= 3_600_000 => {
+                    let b = bus.clone();
+                    let _ = tokio::task::spawn_blocking(move || {
+                        b.set_delay(std::time::Duration::from_millis(ms))
+                    })
+                    .await;
+                }
+                _ => return bad("body must be {\"milliseconds\": N} with 0 <= N <= 3600000"),
+            }
+        }
+        (Method::POST, "/_kmsim/bus/cut") | (Method::POST, "/_kmsim/bus/heal") => {
+            let region = body_json(req)
+                .await
+                .and_then(|v| v.get("region").and_then(Value::as_str).map(str::to_string));
+            match region {
+                Some(r) if cluster.nodes.contains_key(&r) => {
+                    if path.ends_with("/cut") {
+                        bus.cut(&r);
+                    } else {
+                        let b = bus.clone();
+                        let _ = tokio::task::spawn_blocking(move || b.heal(&r)).await;
+                    }
+                }
+                _ => return bad("body must be {\"region\": R} with R a configured Region"),
+            }
+        }
+        _ => {
+            return reply(
+                StatusCode::NOT_FOUND,
+                json!({"__type": "NotFoundException", "message": format!("no admin route {path}")}),
+            )
+        }
+    }
+    let st = bus.status();
+    reply(
+        StatusCode::OK,
+        json!({
+            "delayMs": st.delay.as_millis() as u64,
+            "cut": st.cut,
+            "queued": st.queued,
+            "delivered": st.delivered,
+        }),
+    )
 }
 
 fn health(cluster: &ClusterState) -> Value {

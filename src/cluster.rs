@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::node::Node;
+use crate::replication::bus::Bus;
 use crate::server::{router, Endpoint, Route};
 
 /// Bound endpoint URLs, for start-up output and `/_kmsim/health`.
@@ -35,6 +36,8 @@ pub struct ClusterState {
     pub clock: Arc<Clock>,
     /// Bound addresses.
     pub endpoints: Endpoints,
+    /// The replication bus.
+    pub bus: Arc<Bus>,
 }
 
 impl ClusterState {
@@ -69,6 +72,7 @@ impl Cluster {
     /// Binds every endpoint of `config` and starts serving.
     pub async fn start(config: Config) -> std::io::Result<Cluster> {
         let clock = Arc::new(Clock::new());
+        let bus = Bus::new(Duration::from_millis(config.replication.delay_ms));
         let gateway = TcpListener::bind(config.gateway).await?;
         let gateway_addr = gateway.local_addr()?;
         let mut listeners = Vec::new();
@@ -84,13 +88,17 @@ impl Cluster {
                 clock.clone(),
                 config.limits.clone(),
                 &config.import,
+                &config.replication,
+                bus.clone(),
             ));
             urls.push((r.name.clone(), format!("http://{addr}")));
             region_addrs.insert(r.name.clone(), addr);
             nodes.insert(r.name.clone(), node.clone());
             listeners.push((l, node));
         }
+        bus.connect(&nodes);
         let state = Arc::new(ClusterState {
+            bus: bus.clone(),
             nodes,
             default_region: config.default_region.clone(),
             clock,
@@ -105,6 +113,7 @@ impl Cluster {
         for (l, node) in listeners {
             tasks.push(serve(l, Route::Region(node), &state, stop_rx.clone()));
         }
+        tasks.push(tokio::spawn(bus.clone().run(stop_rx.clone())));
         tasks.push(sweeper(state.clone(), stop_rx));
         Ok(Cluster {
             state,

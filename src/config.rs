@@ -25,6 +25,9 @@ pub struct Config {
     /// Import parameters: wrapping key pools and tokens.
     #[serde(default)]
     pub import: ImportConfig,
+    /// The replication bus between Regions.
+    #[serde(default)]
+    pub replication: ReplicationConfig,
     /// One table per regional node.
     #[serde(rename = "region")]
     pub regions: Vec<RegionConfig>,
@@ -114,6 +117,19 @@ impl Default for ImportConfig {
     }
 }
 
+/// `[replication]`: the bus that keeps multi-Region keys in step (§4.5).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplicationConfig {
+    /// Delivery delay of the bus in (real) milliseconds. 0 delivers before the sending
+    /// request answers, like AWS at rest. Changeable at run time (`/_kmsim/bus/delay`).
+    #[serde(default)]
+    pub delay_ms: u64,
+    /// how long a new replica stays `Creating`, in seconds of simulated time.
+    #[serde(default)]
+    pub creating_seconds: f64,
+}
+
 /// A configuration error: one line, naming the field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError(pub String);
@@ -179,6 +195,11 @@ impl Config {
                 "default_region: '{}' is not one of the configured regions",
                 self.default_region
             ));
+        }
+        if !(self.replication.creating_seconds >= 0.0
+            && self.replication.creating_seconds <= 86_400.0)
+        {
+            return bad("replication.creating_seconds: must be between 0 and 86400".into());
         }
         if self.limits.on_demand_rotations == 0 {
             return bad("limits.on_demand_rotations: must be at least 1".into());

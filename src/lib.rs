@@ -13,6 +13,8 @@
 //! - [`domain`]: pure, synchronous KMS rules: ids/ARNs, enums, the key-state table, materials,
 //!   the ciphertext blob. Imports no axum, tokio or serde_json.
 //! - [`store`]: a Region's keys and aliases; updates through closures, never across `.await`.
+//! - [`replication`]: the bus between Regions, its events, and their idempotent apply.
+//! - [`wrapping_pool`], [`tokens`]: import parameters (wrapping key pairs, import tokens).
 //! - [`clock`]: simulated time; [`error`]: every AWS exception with its wire name.
 
 pub mod admin;
@@ -24,6 +26,7 @@ pub mod error;
 pub mod node;
 pub mod ops;
 pub mod protocol;
+pub mod replication;
 pub mod server;
 pub mod store;
 pub mod tokens;

@@ -4,9 +4,11 @@
 use std::sync::Arc;
 
 use crate::clock::{Clock, Millis};
-use crate::config::{ImportConfig, Limits};
+use crate::config::{ImportConfig, Limits, ReplicationConfig};
 use crate::domain::ids;
+use crate::domain::multi_region::Snapshot;
 use crate::error::{KmsError, KmsResult};
+use crate::replication::bus::Bus;
 use crate::store::Store;
 use crate::tokens::Tokens;
 use crate::wrapping_pool::WrappingPool;
@@ -30,6 +32,43 @@ pub struct Node {
     pub wrapping: WrappingPool,
     /// Outstanding import tokens.
     pub tokens: Tokens,
+    /// The replication bus shared by the cluster.
+    pub bus: Arc<Bus>,
+    /// Replication settings.
+    pub replication: ReplicationSettings,
+    /// Snapshots that arrived before their replica (re-ordered delivery).
+    pub orphans: Orphans,
+}
+
+/// Replication settings of one node.
+#[derive(Debug, Clone)]
+pub struct ReplicationSettings {
+    /// how long a new replica stays `Creating`, in simulated milliseconds.
+    pub creating_ms: Millis,
+}
+
+/// Snapshots for keys this Region does not hold yet, newest per key.
+#[derive(Debug, Default)]
+pub struct Orphans {
+    map: dashmap::DashMap<String, Snapshot>,
+}
+
+impl Orphans {
+    /// Keeps `s` if it is the newest for its key.
+    pub fn keep(&self, s: Snapshot) {
+        let mut e = self
+            .map
+            .entry(s.key_id.clone())
+            .or_insert_with(|| s.clone());
+        if s.version > e.version {
+            *e = s;
+        }
+    }
+
+    /// Takes the kept snapshot for `key_id`.
+    pub fn take(&self, key_id: &str) -> Option<Snapshot> {
+        self.map.remove(key_id).map(|(_, s)| s)
+    }
 }
 
 impl Node {
@@ -40,16 +79,23 @@ impl Node {
         clock: Arc<Clock>,
         limits: Limits,
         import: &ImportConfig,
+        replication: &ReplicationConfig,
+        bus: Arc<Bus>,
     ) -> Node {
         Node {
             region: region.to_string(),
             account: account.to_string(),
             partition: ids::partition(region),
-            store: Store::new(),
+            store: Store::new(region, bus.clone()),
             clock,
             limits,
             wrapping: WrappingPool::new(import),
             tokens: Tokens::new(),
+            bus,
+            replication: ReplicationSettings {
+                creating_ms: (replication.creating_seconds * 1000.0) as Millis,
+            },
+            orphans: Orphans::default(),
         }
     }
 

@@ -1,5 +1,8 @@
 //! One Region's key store: keys, their creation order, and aliases (contract §2).
 //!
+//! A committed change to a multi-Region key publishes the bus events it implies (see
+//! [`crate::replication::observe`]), always after the shard guard is released.
+//!
 //! Keys live in a sharded `DashMap`, so a lookup is a shard read and requests to different keys
 //! never contend. Every change goes through [`Store::update`], which runs a synchronous closure
 //! on a copy of the key and commits only on success: no guard is ever held across `.await`, and
@@ -7,6 +10,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use dashmap::DashMap;
 use parking_lot::RwLock;
@@ -14,6 +18,9 @@ use parking_lot::RwLock;
 use crate::clock::Millis;
 use crate::domain::key::Key;
 use crate::error::KmsResult;
+use crate::replication::bus::Bus;
+use crate::replication::event::{Envelope, Event};
+use crate::replication::observe::Before;
 
 /// An alias in one Region (C-40).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,8 +34,10 @@ pub struct Alias {
 }
 
 /// A Region's keys and aliases.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Store {
+    region: String,
+    bus: Arc<Bus>,
     keys: DashMap<String, Key>,
     /// Creation order for ListKeys (W-52). A std-style lock, never held across `.await`; taken
     /// only on create, delete and list.
@@ -39,9 +48,16 @@ pub struct Store {
 }
 
 impl Store {
-    /// An empty store.
-    pub fn new() -> Self {
-        Self::default()
+    /// An empty store for `region`, publishing replication events on `bus`.
+    pub fn new(region: &str, bus: Arc<Bus>) -> Self {
+        Store {
+            region: region.to_string(),
+            bus,
+            keys: DashMap::new(),
+            order: RwLock::new(BTreeMap::new()),
+            aliases: RwLock::new(BTreeMap::new()),
+            next_seq: AtomicU64::new(0),
+        }
     }
 
     /// The next creation sequence number.
@@ -80,8 +96,37 @@ impl Store {
     }
 
     /// Changes a key atomically: `f` runs on a copy, which replaces the key only if `f`
-    /// returns `Ok`. `None` if the key does not exist.
+    /// returns `Ok`. `None` if the key does not exist. The replication events the change
+    /// implies are published after the key is committed and its guard released.
     pub fn update<T>(
+        &self,
+        id: &str,
+        now: Millis,
+        f: impl FnOnce(&mut Key) -> KmsResult<T>,
+    ) -> Option<KmsResult<T>> {
+        self.apply_time(id, now);
+        let (out, events) = {
+            let mut entry = self.keys.get_mut(id)?;
+            let mut copy = entry.clone();
+            let before = Before::of(&copy);
+            match f(&mut copy) {
+                Ok(v) => {
+                    let events = before
+                        .map(|b| b.events(&mut copy, &self.region))
+                        .unwrap_or_default();
+                    *entry = copy;
+                    (Ok(v), events)
+                }
+                Err(e) => (Err(e), Vec::new()),
+            }
+        };
+        self.bus.publish(events);
+        Some(out)
+    }
+
+    /// Like [`Store::update`] but publishes nothing: for applying bus events, whose
+    /// consequences the replication layer decides itself.
+    pub fn update_quiet<T>(
         &self,
         id: &str,
         now: Millis,
@@ -98,32 +143,52 @@ impl Store {
     }
 
     /// Applies the time rules to one key: removes it once its deletion window has passed
-    /// (S-13), or runs whatever else is due (automatic rotation, expiry).
+    /// (S-13), or runs whatever else is due (expiry, automatic rotation, end of Creating).
     fn apply_time(&self, id: &str, now: Millis) {
-        let remove = match self.keys.get_mut(id) {
+        let (remove, events) = match self.keys.get_mut(id) {
             None => return,
             Some(mut k) => {
                 if k.deletion_due(now) {
-                    true
+                    (true, Vec::new())
                 } else {
                     let mut copy = k.clone();
+                    let before = Before::of(&copy);
                     if matches!(copy.apply_time(now), Ok(true)) {
+                        let events = before
+                            .map(|b| b.events(&mut copy, &self.region))
+                            .unwrap_or_default();
                         *k = copy;
+                        (false, events)
+                    } else {
+                        (false, Vec::new())
                     }
-                    false
                 }
             }
         };
         if remove {
             self.remove(id);
         }
+        self.bus.publish(events);
     }
 
-    /// Deletes a key and every alias that points at it (X-6, C-45).
+    /// Deletes a key and every alias that points at it (X-6, C-45). A deleted replica tells
+    /// its primary.
     pub fn remove(&self, id: &str) -> Option<Key> {
         let (_, key) = self.keys.remove(id)?;
         self.order.write().remove(&key.seq);
         self.aliases.write().retain(|_, a| a.target != id);
+        if let Some(mr) = &key.multi_region {
+            if mr.primary.region != self.region {
+                self.bus.publish(vec![Envelope {
+                    from: self.region.clone(),
+                    to: mr.primary.region.clone(),
+                    event: Event::ReplicaDeleted {
+                        key_id: key.id.clone(),
+                        region: self.region.clone(),
+                    },
+                }]);
+            }
+        }
         Some(key)
     }
 
@@ -208,6 +273,5 @@ impl Store {
 
 /// Whether any time rule is due for `k` at `now`.
 fn time_rules_due(k: &Key, now: Millis) -> bool {
-    k.deletion_due(now)
-        || (!k.state.pending_deletion() && k.auto_rotation.is_some_and(|r| r.next_rotation <= now))
+    k.deletion_due(now) || k.time_rules_due(now)
 }

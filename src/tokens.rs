@@ -86,9 +86,7 @@ impl Tokens {
             }
         }
         // Another import with the same token may have taken it in between.
-        self.map
-            .remove(&key)
-            .ok_or_else(invalid)
+        self.map.remove(&key).ok_or_else(invalid)
     }
 
     /// Puts back a token whose import failed (I-12: a failure uses nothing up).

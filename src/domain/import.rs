@@ -239,12 +239,19 @@ pub fn delete(key: &mut Key, id: Option<KeyMaterialId>) -> KmsResult<Option<KeyM
     Ok(Some(target))
 }
 
-/// Removes material `i` from this Region as D-4/D-5 describe: a pending material loses its
-/// association entirely; a permanently associated one stays as PENDING_IMPORT and the key
+/// Removes material `i` from this Region as D-4 … D-7 describe: a pending material loses its
+/// association entirely (on a replica, only its copy); a permanently associated one stays as PENDING_IMPORT and the key
 /// goes to PendingImport unless deletion is scheduled (S-6, S-7, N-4).
 fn wipe(key: &mut Key, i: usize) {
     if is_pending(key.materials[i].state) {
-        key.materials.remove(i);
+        if key.is_replica() {
+            // D-7: a replica's copy of a pending material goes back to PENDING_IMPORT; the
+            // association belongs to the set, and only the primary can end it (D-6).
+            key.materials[i].bytes = None;
+            key.materials[i].expiry = None;
+        } else {
+            key.materials.remove(i);
+        }
         return;
     }
     let m = &mut key.materials[i];
@@ -360,7 +367,11 @@ mod tests {
         }
         for m in &k.materials {
             if retired.contains(&m.id) {
-                assert_ne!(m.state, KeyMaterialState::Current, "M-13: NON_CURRENT came back");
+                assert_ne!(
+                    m.state,
+                    KeyMaterialState::Current,
+                    "M-13: NON_CURRENT came back"
+                );
             }
         }
         // M-13: materials keep their relative order of association.
@@ -369,7 +380,10 @@ mod tests {
             .iter()
             .filter_map(|m| order.iter().position(|o| *o == m.id))
             .collect();
-        assert!(positions.windows(2).all(|w| w[0] < w[1]), "M-13: re-ordered");
+        assert!(
+            positions.windows(2).all(|w| w[0] < w[1]),
+            "M-13: re-ordered"
+        );
         assert!(k.on_demand_rotations <= LIMIT, "M-14");
     }
 

@@ -80,13 +80,24 @@ pub struct MultiRegion {
     /// The primary's knowledge of which materials each replica has imported: Region →
     /// (report sequence number, imported ids). Travels in snapshots so a new primary
     /// (UpdatePrimaryRegion) inherits it.
-    pub imports: std::collections::BTreeMap<String, (u64, Vec<super::material::KeyMaterialId>)>,
+    pub imports: std::collections::BTreeMap<String, ReplicaStatus>,
     /// Sequence number of this Region's last import report (replicas).
     pub report_seq: u64,
     /// While `Creating`: when the replica becomes usable.
     pub ready_at: Option<Millis>,
     /// While `Updating`: the state to return to (U-3).
     pub state_before_update: Option<KeyState>,
+}
+
+/// What the primary last heard from one replica (its newest [`super::multi_region::Report`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplicaStatus {
+    /// The report's sequence number.
+    pub seq: u64,
+    /// Materials imported in that Region.
+    pub imported: Vec<super::material::KeyMaterialId>,
+    /// That Region's key state.
+    pub state: String,
 }
 
 impl MultiRegion {
@@ -147,7 +158,8 @@ impl Key {
     /// rotation of AWS_KMS keys (K-2). Returns
     /// whether anything changed. Rotation runs only while the key is Enabled (or Updating).
     pub fn apply_time(&mut self, now: Millis) -> KmsResult<bool> {
-        let mut changed = super::import::expire(self, now);
+        let mut changed = super::multi_region::finish_creating(self, now);
+        changed |= super::import::expire(self, now);
         while let Some(rot) = self.auto_rotation {
             if rot.next_rotation > now || !rotates_automatically(self.state) {
                 break;
@@ -167,6 +179,12 @@ impl Key {
         self.materials
             .iter()
             .any(|m| super::import::expired(m, now))
+            || (self.state == KeyState::Creating
+                && self
+                    .multi_region
+                    .as_ref()
+                    .and_then(|m| m.ready_at)
+                    .is_some_and(|t| t <= now))
             || (rotates_automatically(self.state)
                 && self.auto_rotation.is_some_and(|r| r.next_rotation <= now))
     }

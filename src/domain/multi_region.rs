@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use super::enums::{KeyMaterialState, KeySpec, KeyUsage, MultiRegionKeyType, Origin, RotationType};
 use super::import::{all_permanent_imported, is_pending};
-use super::key::{AutoRotation, Key, MultiRegion, RegionalKey};
+use super::key::{AutoRotation, Key, MultiRegion, RegionalKey, ReplicaStatus};
 use super::material::{KeyMaterialId, Material};
 use super::state::KeyState;
 use crate::clock::Millis;
@@ -63,7 +63,7 @@ pub struct Snapshot {
     /// The primary's public key for asymmetric AWS_KMS keys.
     pub public_key: Option<Arc<[u8]>>,
     /// Replica import reports the primary has applied (inherited by a new primary).
-    pub imports: BTreeMap<String, (u64, Vec<KeyMaterialId>)>,
+    pub imports: BTreeMap<String, ReplicaStatus>,
 }
 
 /// A Region's imported material ids, for the primary (I-31, D-7).
@@ -77,6 +77,8 @@ pub struct Report {
     pub seq: u64,
     /// Materials IMPORTED in that Region.
     pub imported: Vec<KeyMaterialId>,
+    /// That Region's `KeyState` (the primary checks it for UpdatePrimaryRegion, U-2).
+    pub state: String,
 }
 
 /// The shared properties of `key` (a primary) as a snapshot.
@@ -130,6 +132,7 @@ pub fn report(key: &mut Key, region: &str) -> Option<Report> {
             .filter(|m| m.bytes.is_some())
             .map(|m| m.id)
             .collect(),
+        state: key.state.as_str().to_string(),
     })
 }
 
@@ -206,12 +209,18 @@ pub fn apply_report(primary: &mut Key, report: &Report) -> bool {
     let newer = mr
         .imports
         .get(&report.region)
-        .is_none_or(|(seq, _)| report.seq > *seq);
+        .is_none_or(|st| report.seq > st.seq);
     if !newer {
         return false;
     }
-    mr.imports
-        .insert(report.region.clone(), (report.seq, report.imported.clone()));
+    mr.imports.insert(
+        report.region.clone(),
+        ReplicaStatus {
+            seq: report.seq,
+            imported: report.imported.clone(),
+            state: report.state.clone(),
+        },
+    );
     recompute_pending(primary);
     true
 }
@@ -232,7 +241,7 @@ pub fn recompute_pending(key: &mut Key) {
                 let all = mr.replicas.iter().all(|r| {
                     mr.imports
                         .get(&r.region)
-                        .is_some_and(|(_, ids)| ids.contains(&m.id))
+                        .is_some_and(|st| st.imported.contains(&m.id))
                 });
                 (m.id, here && all)
             })

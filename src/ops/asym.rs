@@ -391,7 +391,10 @@ pub fn verify_mac(node: &Node, req: MacRequest) -> KmsResult<VerifyMacResponse> 
     let ok = asymmetric::mac_ok(
         alg,
         &secret,
-        req.message.as_ref().map(|b| b.0.as_slice()).unwrap_or_default(),
+        req.message
+            .as_ref()
+            .map(|b| b.0.as_slice())
+            .unwrap_or_default(),
         req.mac.as_ref().map(|b| b.0.as_slice()).unwrap_or_default(),
     );
     if !ok {

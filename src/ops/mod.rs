@@ -7,6 +7,7 @@ pub mod crypto;
 pub mod deletion;
 pub mod import;
 pub mod keys;
+pub mod multi_region;
 pub mod paging;
 pub mod policy;
 pub mod resolve;
@@ -81,6 +82,8 @@ pub fn dispatch(node: &Node, op: &str, body: &[u8]) -> KmsResult<Vec<u8>> {
         "GetPublicKey" => run(node, body, asym::get_public_key),
         "GenerateMac" => run(node, body, asym::generate_mac),
         "VerifyMac" => run(node, body, asym::verify_mac),
+        "ReplicateKey" => run(node, body, multi_region::replicate_key),
+        "UpdatePrimaryRegion" => run(node, body, multi_region::update_primary_region),
         "GetParametersForImport" => run(node, body, import::get_parameters_for_import),
         "ImportKeyMaterial" => run(node, body, import::import_key_material),
         "DeleteImportedKeyMaterial" => run(node, body, import::delete_imported_key_material),

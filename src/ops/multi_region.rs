@@ -1,0 +1,242 @@
+//! ReplicateKey and UpdatePrimaryRegion (contract §3.8, §3.9). The primary changes its own
+//! record; the bus carries the change to the other Regions (no node reads another's store).
+
+use serde::{Deserialize, Serialize};
+
+use super::keys::{check_policy, required_key, Empty};
+use super::resolve::Accept;
+use super::shapes::{KeyMetadata, Tag};
+use super::tags::{validate_tag_list, TagRules};
+use crate::config::region_name_ok;
+use crate::domain::enums::MultiRegionKeyType;
+use crate::domain::ids;
+use crate::domain::key::{default_policy, RegionalKey};
+use crate::domain::multi_region::{self, ReplicaLocal};
+use crate::domain::state::{KeyState, OpClass};
+use crate::error::{ErrorCode, KmsError, KmsResult};
+use crate::node::Node;
+use crate::protocol::validate::Validator;
+use crate::replication::event::{Envelope, Event};
+
+/// `ReplicateKeyRequest`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReplicateKeyRequest {
+    key_id: Option<String>,
+    replica_region: Option<String>,
+    policy: Option<String>,
+    #[allow(dead_code)]
+    bypass_policy_lockout_safety_check: Option<bool>,
+    description: Option<String>,
+    tags: Option<Vec<Tag>>,
+}
+
+/// `ReplicateKeyResponse` (R-6: ReplicaTags omitted when no tags were given).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReplicateKeyResponse {
+    replica_key_metadata: KeyMetadata,
+    replica_policy: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replica_tags: Option<Vec<Tag>>,
+}
+
+/// R-1 … R-9.
+pub fn replicate_key(node: &Node, req: ReplicateKeyRequest) -> KmsResult<ReplicateKeyResponse> {
+    let mut v = Validator::new();
+    v.required(&req.key_id, "keyId");
+    v.str_len(req.key_id.as_deref(), "keyId", 1, 2048);
+    v.required(&req.replica_region, "replicaRegion");
+    v.str_len(req.replica_region.as_deref(), "replicaRegion", 1, 32);
+    v.pattern(
+        req.replica_region.as_deref(),
+        "replicaRegion",
+        "^([a-z]+-){2,3}\\d+$",
+        region_name_ok,
+    );
+    v.str_len(req.policy.as_deref(), "policy", 1, 131_072);
+    v.str_len(req.description.as_deref(), "description", 0, 8192);
+    let tags = validate_tag_list(&mut v, req.tags.as_deref());
+    v.finish()?;
+    TagRules::new(node.limits.tags_per_key).check_new(&tags, &[])?;
+    if let Some(p) = &req.policy {
+        check_policy(p)?;
+    }
+    let target = req.replica_region.clone().unwrap_or_default();
+    let id = required_key(node, &req.key_id, Accept::KeyIdOrArn)?;
+    let now = node.now();
+    let replica_arn = ids::key_arn(&target, &node.account, &id);
+    let policy = req
+        .policy
+        .clone()
+        .unwrap_or_else(|| default_policy(ids::partition(&target), &node.account));
+    let local = ReplicaLocal {
+        description: req.description.clone().unwrap_or_default(),
+        policy: policy.clone(),
+        tags: tags.clone(),
+    };
+    let snapshot = node.update_key(&id, |k| {
+        // only a multi-Region primary can be replicated.
+        let Some(mr) = k.multi_region.as_ref() else {
+            return Err(KmsError::unsupported(format!(
+                "{} is not a multi-region key.",
+                k.arn
+            )));
+        };
+        if mr.role != MultiRegionKeyType::Primary {
+            return Err(KmsError::unsupported(format!(
+                "{} is not a multi-region primary key.",
+                k.arn
+            )));
+        }
+        // the primary must be Enabled.
+        k.permits(OpClass::ReplicateSource)?;
+        // not the primary's own Region, nor a Region that already has a related key.
+        if target == node.region {
+            return Err(KmsError::validation(format!(
+                "The replica Region {target} is the Region of the primary key."
+            )));
+        }
+        if mr.replicas.iter().any(|r| r.region == target) {
+            return Err(KmsError::new(
+                ErrorCode::AlreadyExists,
+                format!("Replica key {replica_arn} already exists."),
+            ));
+        }
+        // same partition; and the Region must be one this cluster runs [CHOICE].
+        if ids::partition(&target) != node.partition {
+            return Err(KmsError::validation(format!(
+                "Cannot replicate from partition {} to Region {target} in another partition.",
+                node.partition
+            )));
+        }
+        if !node.bus.serves(&target) {
+            return Err(KmsError::validation(format!(
+                "Region {target} is not served by this kmsim cluster (configured: {}).",
+                node.bus.regions().join(", ")
+            )));
+        }
+        let mr = k
+            .multi_region
+            .as_mut()
+            .ok_or_else(|| KmsError::internal("no mr"))?;
+        mr.replicas.push(RegionalKey {
+            region: target.clone(),
+            arn: replica_arn.clone(),
+        });
+        // pending materials now also wait for the new replica.
+        multi_region::recompute_pending(k);
+        multi_region::bump(k);
+        multi_region::snapshot(k).ok_or_else(|| KmsError::internal("no snapshot"))
+    })?;
+    // the response shows the replica as it starts, `Creating`.
+    let shown =
+        multi_region::new_replica(&snapshot, &target, replica_arn, 0, now, now, local.clone());
+    let metadata = KeyMetadata::of(node, &shown);
+    node.bus.publish(vec![Envelope {
+        from: node.region.clone(),
+        to: target,
+        event: Event::CreateReplica { snapshot, local },
+    }]);
+    Ok(ReplicateKeyResponse {
+        replica_key_metadata: metadata,
+        replica_policy: policy,
+        replica_tags: req.tags.map(|_| {
+            tags.into_iter()
+                .map(|(k, v)| Tag {
+                    tag_key: Some(k),
+                    tag_value: Some(v),
+                })
+                .collect()
+        }),
+    })
+}
+
+/// `UpdatePrimaryRegionRequest`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UpdatePrimaryRegionRequest {
+    key_id: Option<String>,
+    primary_region: Option<String>,
+}
+
+/// U-1 … U-4: the named replica becomes the primary. The old primary shows `Updating` until
+/// the new primary's first snapshot reaches it.
+pub fn update_primary_region(node: &Node, req: UpdatePrimaryRegionRequest) -> KmsResult<Empty> {
+    let mut v = Validator::new();
+    v.required(&req.key_id, "keyId");
+    v.required(&req.primary_region, "primaryRegion");
+    v.str_len(req.primary_region.as_deref(), "primaryRegion", 1, 32);
+    v.pattern(
+        req.primary_region.as_deref(),
+        "primaryRegion",
+        "^([a-z]+-){2,3}\\d+$",
+        region_name_ok,
+    );
+    v.finish()?;
+    let target = req.primary_region.clone().unwrap_or_default();
+    let id = required_key(node, &req.key_id, Accept::KeyIdOrArn)?;
+    node.update_key(&id, |k| {
+        // U-1: only the current primary, and only to a Region holding a replica.
+        let Some(mr) = k.multi_region.as_ref() else {
+            return Err(KmsError::unsupported(format!(
+                "{} is not a multi-region key.",
+                k.arn
+            )));
+        };
+        if mr.role != MultiRegionKeyType::Primary {
+            return Err(KmsError::unsupported(format!(
+                "{} is not a multi-region primary key.",
+                k.arn
+            )));
+        }
+        k.permits(OpClass::UpdatePrimary)?;
+        if target == node.region {
+            // Already the primary there: nothing to do.
+            return Ok(Empty {});
+        }
+        let Some(new_primary) = mr.replicas.iter().find(|r| r.region == target).cloned() else {
+            return Err(KmsError::not_found(format!(
+                "Key '{}' does not exist",
+                ids::key_arn(&target, &node.account, &k.id)
+            )));
+        };
+        // U-2: the replica must be Enabled too, as it last reported.
+        let reported = mr
+            .imports
+            .get(&target)
+            .map(|s| s.state.clone())
+            .unwrap_or_else(|| "Creating".to_string());
+        let arn = &new_primary.arn;
+        match reported.as_str() {
+            "Enabled" | "Updating" => {}
+            "Disabled" => {
+                return Err(KmsError::new(
+                    ErrorCode::Disabled,
+                    format!("{arn} is disabled."),
+                ))
+            }
+            "PendingImport" => {
+                return Err(KmsError::invalid_state(format!("{arn} is pending import.")))
+            }
+            "Creating" => return Err(KmsError::invalid_state(format!("{arn} is creating."))),
+            _ => {
+                return Err(KmsError::invalid_state(format!(
+                    "{arn} is pending deletion."
+                )))
+            }
+        }
+        let here = mr.primary.clone();
+        let mr = k
+            .multi_region
+            .as_mut()
+            .ok_or_else(|| KmsError::internal("no mr"))?;
+        mr.replicas.retain(|r| r.region != target);
+        mr.replicas.push(here);
+        mr.primary = new_primary;
+        mr.role = MultiRegionKeyType::Replica;
+        mr.state_before_update = Some(k.state);
+        k.state = KeyState::Updating;
+        Ok(Empty {})
+    })
+}

@@ -1,0 +1,242 @@
+//! The in-process replication bus: per-destination FIFO queues (so per-key order holds), a
+//! configurable delivery delay, cutting a Region off and healing it (nothing queued is lost),
+//! and `drain` for deterministic tests. Kept behind [`Bus::publish`] so a broker-backed bus
+//! can replace it (DESIGN.md, "Regions as separate processes").
+//!
+//! With delay 0 and no Region cut off, an event is applied before `publish` returns, so the
+//! cluster at rest behaves like AWS: a replica exists as soon as ReplicateKey answers.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::{Arc, OnceLock, Weak};
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use tokio::sync::Notify;
+
+use super::event::Envelope;
+use crate::node::Node;
+
+/// The bus of one cluster.
+#[derive(Debug)]
+pub struct Bus {
+    /// Queues and settings. A plain mutex, held only to push/pop — never while an event is
+    /// applied (applying publishes again) and never across `.await`.
+    state: Mutex<BusState>,
+    /// Region → node, set once the nodes exist. Weak: nodes hold the bus.
+    nodes: OnceLock<BTreeMap<String, Weak<Node>>>,
+    /// Wakes the delivery task when something is queued or the settings change.
+    wake: Notify,
+}
+
+#[derive(Debug, Default)]
+struct BusState {
+    delay: Duration,
+    cut: BTreeSet<String>,
+    queue: VecDeque<(Instant, Envelope)>,
+    delivered: u64,
+    /// Fault injection for tests: deliver every event twice.
+    duplicate: bool,
+}
+
+/// What `GET /_kmsim/bus` shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BusStatus {
+    /// Delivery delay.
+    pub delay: Duration,
+    /// Regions cut off.
+    pub cut: Vec<String>,
+    /// Queued events per destination Region.
+    pub queued: BTreeMap<String, usize>,
+    /// Events applied so far.
+    pub delivered: u64,
+}
+
+impl Bus {
+    /// A bus with the given delivery delay.
+    pub fn new(delay: Duration) -> Arc<Bus> {
+        Arc::new(Bus {
+            state: Mutex::new(BusState {
+                delay,
+                ..Default::default()
+            }),
+            nodes: OnceLock::new(),
+            wake: Notify::new(),
+        })
+    }
+
+    /// Connects the nodes (once, at start-up).
+    pub fn connect(&self, nodes: &BTreeMap<String, Arc<Node>>) {
+        let _ = self.nodes.set(
+            nodes
+                .iter()
+                .map(|(r, n)| (r.clone(), Arc::downgrade(n)))
+                .collect(),
+        );
+    }
+
+    /// Whether `region` is a Region of this cluster.
+    pub fn serves(&self, region: &str) -> bool {
+        self.nodes.get().is_some_and(|n| n.contains_key(region))
+    }
+
+    /// The Regions of this cluster.
+    pub fn regions(&self) -> Vec<String> {
+        self.nodes
+            .get()
+            .map(|n| n.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Queues events, and with no delay delivers them at once.
+    pub fn publish(&self, events: Vec<Envelope>) {
+        if events.is_empty() {
+            return;
+        }
+        let immediate = {
+            let mut st = self.state.lock();
+            let due = Instant::now() + st.delay;
+            let dup = st.duplicate;
+            for e in events {
+                if dup {
+                    st.queue.push_back((due, e.clone()));
+                }
+                st.queue.push_back((due, e));
+            }
+            st.delay.is_zero()
+        };
+        if immediate {
+            self.deliver(false);
+        } else {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Delivers queued events whose time has come (all of them with `force`), in order, to
+    /// and from Regions that are not cut off. Returns how many were applied.
+    fn deliver(&self, force: bool) -> usize {
+        let mut n = 0;
+        loop {
+            let next = {
+                let mut st = self.state.lock();
+                let now = Instant::now();
+                let pos = st.queue.iter().position(|(due, e)| {
+                    !st.cut.contains(&e.to) && !st.cut.contains(&e.from) && (force || *due <= now)
+                });
+                // Keep per-destination FIFO: only take an event if no earlier event to the
+                // same Region is still waiting.
+                pos.and_then(|p| {
+                    let to = st.queue[p].1.to.clone();
+                    let blocked = st.queue.iter().take(p).any(|(_, e)| e.to == to);
+                    if blocked {
+                        None
+                    } else {
+                        st.queue.remove(p).map(|(_, e)| e)
+                    }
+                })
+            };
+            let Some(env) = next else {
+                return n;
+            };
+            if let Some(node) = self
+                .nodes
+                .get()
+                .and_then(|m| m.get(&env.to))
+                .and_then(Weak::upgrade)
+            {
+                super::apply::apply(&node, &env);
+            }
+            self.state.lock().delivered += 1;
+            n += 1;
+        }
+    }
+
+    /// Applies every queued event that can be delivered, ignoring the delay, including events
+    /// that applying produces. Events to or from a cut-off Region stay queued.
+    pub fn drain(&self) -> BusStatus {
+        while self.deliver(true) > 0 {}
+        self.status()
+    }
+
+    /// Sets the delivery delay.
+    pub fn set_delay(&self, delay: Duration) {
+        self.state.lock().delay = delay;
+        self.wake.notify_one();
+        if delay.is_zero() {
+            self.deliver(false);
+        }
+    }
+
+    /// Cuts a Region off: events to and from it queue until [`Bus::heal`].
+    pub fn cut(&self, region: &str) {
+        self.state.lock().cut.insert(region.to_string());
+    }
+
+    /// Reconnects a Region; its queued events are delivered (after the delay, if any).
+    pub fn heal(&self, region: &str) {
+        let immediate = {
+            let mut st = self.state.lock();
+            st.cut.remove(region);
+            st.delay.is_zero()
+        };
+        if immediate {
+            self.deliver(false);
+        }
+        self.wake.notify_one();
+    }
+
+    /// Fault injection for tests: deliver every event published from now on twice.
+    pub fn set_duplicate_delivery(&self, on: bool) {
+        self.state.lock().duplicate = on;
+    }
+
+    /// Fault injection for tests: reverse the order of the queued events.
+    pub fn reverse_queue(&self) {
+        let mut st = self.state.lock();
+        let q: Vec<_> = st.queue.drain(..).rev().collect();
+        st.queue.extend(q);
+    }
+
+    /// Queues, cut-offs and counters.
+    pub fn status(&self) -> BusStatus {
+        let st = self.state.lock();
+        let mut queued = BTreeMap::new();
+        for (_, e) in &st.queue {
+            *queued.entry(e.to.clone()).or_insert(0) += 1;
+        }
+        BusStatus {
+            delay: st.delay,
+            cut: st.cut.iter().cloned().collect(),
+            queued,
+            delivered: st.delivered,
+        }
+    }
+
+    /// The delivery task for delayed events: runs until `stop` fires.
+    pub async fn run(self: Arc<Self>, mut stop: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            let wait = {
+                let st = self.state.lock();
+                st.queue
+                    .iter()
+                    .filter(|(_, e)| !st.cut.contains(&e.to) && !st.cut.contains(&e.from))
+                    .map(|(due, _)| due.saturating_duration_since(Instant::now()))
+                    .min()
+                    .unwrap_or(Duration::from_secs(3600))
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {
+                    let bus = self.clone();
+                    // Applying touches only in-memory stores: cheap, but keep it off the
+                    // reactor thread anyway since it may cascade through several Regions.
+                    let _ = tokio::task::spawn_blocking(move || bus.deliver(false)).await;
+                }
+                _ = self.wake.notified() => {}
+                changed = stop.changed() => {
+                    if changed.is_err() || *stop.borrow() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
