@@ -17,3 +17,6 @@ mod rotation;
 mod smoke;
 mod state_table;
 mod wrap;
+mod mr_rules;
+mod mr_bus;
+mod mr_stress;

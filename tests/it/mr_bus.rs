@@ -1,0 +1,1 @@
+//! mr_bus tests (to be written).

@@ -1,0 +1,1 @@
+//! mr_rules tests (to be written).

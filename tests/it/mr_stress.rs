@@ -1,0 +1,1 @@
+//! mr_stress tests (to be written).
