@@ -6,125 +6,28 @@
 # Usage: scripts/e2e-cli.sh            (from anywhere; needs python3, curl, cargo)
 # The AWS CLI is installed once into .venv-e2e/ at the repository root. Every step has a time
 # limit, and the server is always stopped on exit. The last line is "N passed, M failed"; the
-# exit status is 0 only when M is 0.
+# exit status is 0 only when M is 0. The set-up shared with the other e2e scripts (venv,
+# binary, ports, start-up, clean-up) is in scripts/lib/cluster.sh.
 
 set -uo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
+
 VENV="$ROOT/.venv-e2e"
 AWS="$VENV/bin/aws"
-# KMSIM_BIN picks the binary (scripts/test.sh passes the debug build it has just made);
-# otherwise a release build is made here.
-BIN="${KMSIM_BIN:-$ROOT/target/release/kmsim}"
 REGIONS=(us-east-1 eu-west-1 ap-southeast-2)
 
-PASSED=0
-FAILED=0
-SERVER_PID=""
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/kmsim-e2e.XXXXXX")"
-
-cleanup() {
-    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill "$SERVER_PID" 2>/dev/null
-        for _ in $(seq 1 50); do
-            kill -0 "$SERVER_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -9 "$SERVER_PID" 2>/dev/null
-        wait "$SERVER_PID" 2>/dev/null
-    fi
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-pass() {
-    PASSED=$((PASSED + 1))
-    echo "ok   - $1"
-}
-
-fail() {
-    FAILED=$((FAILED + 1))
-    echo "FAIL - $1"
-    [[ $# -gt 1 ]] && printf '       %s\n' "${@:2}"
-}
-
-summary() {
-    echo "$PASSED passed, $FAILED failed"
-    [[ $FAILED -eq 0 ]] && exit 0
-    exit 1
-}
-
-# A setup step failed: nothing further can run.
-abort() {
-    fail "$@"
-    if [[ -f "$TMP/server.log" ]]; then
-        echo "--- server log (last 20 lines) ---"
-        tail -n 20 "$TMP/server.log"
-    fi
-    summary
-}
-
 # --- 1. The AWS CLI, in a private venv -----------------------------------------------------
-if [[ ! -x "$AWS" ]]; then
-    echo "installing the AWS CLI into $VENV (once) ..."
-    timeout 120 python3 -m venv "$VENV" || abort "create venv $VENV"
-    timeout 900 "$VENV/bin/pip" install --quiet --disable-pip-version-check awscli \
-        >"$TMP/pip.log" 2>&1 || abort "pip install awscli" "$(tail -n 5 "$TMP/pip.log")"
-fi
+e2e_venv "$VENV" "the AWS CLI" awscli awscli
 AWS_VERSION="$(timeout 60 "$AWS" --version 2>&1)" || abort "aws --version" "$AWS_VERSION"
 echo "using $AWS_VERSION"
 
 # --- 2. The binary ---------------------------------------------------------------------------
-if [ -z "${KMSIM_BIN:-}" ]; then
-    echo "building the release binary ..."
-    (cd "$ROOT" && timeout 3600 cargo build --release --quiet --bin kmsim) >"$TMP/build.log" 2>&1 \
-        || abort "cargo build --release" "$(tail -n 10 "$TMP/build.log")"
-fi
-[ -x "$BIN" ] || abort "kmsim binary" "$BIN is missing"
+e2e_binary
 
 # --- 3. A cluster on free ports -------------------------------------------------------------
-# Bind every socket before closing any, so the ports are distinct.
-PORTS=($(python3 - "${#REGIONS[@]}" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1]) + 1):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-for s in socks:
-    s.close()
-EOF
-)) || abort "pick free ports"
-
-GATEWAY_PORT="${PORTS[0]}"
-CONFIG="$TMP/regions.toml"
-{
-    echo 'account_id = "111122223333"'
-    echo "default_region = \"${REGIONS[0]}\""
-    echo "gateway = \"127.0.0.1:$GATEWAY_PORT\""
-    for i in "${!REGIONS[@]}"; do
-        echo
-        echo '[[region]]'
-        echo "name = \"${REGIONS[$i]}\""
-        echo "listen = \"127.0.0.1:${PORTS[$((i + 1))]}\""
-    done
-} >"$CONFIG"
-
-"$BIN" serve --config "$CONFIG" >"$TMP/server.log" 2>&1 &
-SERVER_PID=$!
-
-healthy=""
-for _ in $(seq 1 100); do
-    kill -0 "$SERVER_PID" 2>/dev/null || abort "kmsim serve exited at start-up"
-    if curl -fsS --max-time 2 "http://127.0.0.1:$GATEWAY_PORT/_kmsim/health" >"$TMP/health.json" 2>/dev/null; then
-        healthy=yes
-        break
-    fi
-    sleep 0.1
-done
-[[ -n "$healthy" ]] || abort "GET /_kmsim/health within 10 s"
+e2e_config "${REGIONS[@]}"
+e2e_start
 pass "GET /_kmsim/health answers on the gateway"
 
 # --- 4. The AWS CLI against every endpoint --------------------------------------------------

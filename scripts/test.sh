@@ -10,3 +10,4 @@ cargo test --locked
 export KMSIM_BIN="${KMSIM_BIN:-$PWD/target/debug/kmsim}"
 cargo build --locked --bin kmsim
 scripts/e2e-cli.sh
+scripts/e2e-boto3.sh

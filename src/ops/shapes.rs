@@ -121,8 +121,9 @@ impl KeyMetadata {
     }
 }
 
-/// C-20: `CurrentKeyMaterialId` only for SYMMETRIC_DEFAULT keys once any material exists;
-/// it stays after the current material is deleted.
+/// C-20/R-6: `CurrentKeyMaterialId` only for SYMMETRIC_DEFAULT keys once any material has
+/// been imported into this Region's key (always for AWS_KMS keys); it stays after the current
+/// material is deleted.
 fn current_material_id(key: &Key) -> Option<String> {
     if key.spec != KeySpec::SymmetricDefault || key.usage != KeyUsage::EncryptDecrypt {
         return None;
