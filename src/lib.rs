@@ -15,6 +15,7 @@
 //! - [`store`]: a Region's keys and aliases; updates through closures, never across `.await`.
 //! - [`replication`]: the bus between Regions, its events, and their idempotent apply.
 //! - [`wrapping_pool`], [`tokens`]: import parameters (wrapping key pairs, import tokens).
+//! - [`load`]: `kmsim load`, the SigV4-signing load generator (a client; no server code).
 //! - [`clock`]: simulated time; [`error`]: every AWS exception with its wire name.
 
 pub mod admin;
@@ -23,6 +24,7 @@ pub mod cluster;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod load;
 pub mod node;
 pub mod ops;
 pub mod protocol;

@@ -17,6 +17,32 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Drive an endpoint with SigV4-signed requests and print one JSON line of figures.
+    Load {
+        /// Endpoint URL (a Region port, or the gateway).
+        #[arg(long)]
+        endpoint: String,
+        /// Region to sign for.
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+        /// floor | encrypt | decrypt | generate-data-key | get-parameters | import |
+        /// import-cycle | mrk-cycle
+        #[arg(long, value_parser = parse_op)]
+        op: kmsim::load::Op,
+        /// Concurrent workers (1..=4096).
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=4096))]
+        concurrency: u16,
+        /// Seconds to run (timed part only).
+        #[arg(long, default_value_t = 10.0, value_parser = parse_duration)]
+        duration: f64,
+        /// Replica Regions for mrk-cycle (comma-separated; the endpoint must be the gateway).
+        #[arg(
+            long,
+            default_value = "eu-west-1,ap-southeast-2",
+            value_delimiter = ','
+        )]
+        replica_regions: Vec<String>,
+    },
     /// Start the regional nodes and the gateway (the default command).
     Serve {
         /// Cluster configuration. Default: ./regions.toml, or the built-in default cluster
@@ -31,8 +57,27 @@ const DEFAULT_CONFIG: &str = include_str!("../regions.toml");
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Command::Serve { config } = cli.command.unwrap_or(Command::Serve { config: None });
-    let config = match load(config) {
+    let config = match cli.command.unwrap_or(Command::Serve { config: None }) {
+        Command::Serve { config } => config,
+        Command::Load {
+            endpoint,
+            region,
+            op,
+            concurrency,
+            duration,
+            replica_regions,
+        } => {
+            return load(kmsim::load::LoadConfig {
+                endpoint,
+                region,
+                op,
+                concurrency: concurrency as usize,
+                duration: std::time::Duration::from_secs_f64(duration),
+                replica_regions,
+            })
+        }
+    };
+    let config = match load_config(config) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("kmsim: bad configuration: {e}");
@@ -58,7 +103,49 @@ fn main() -> ExitCode {
     rt.block_on(serve(config))
 }
 
-fn load(path: Option<PathBuf>) -> Result<Config, kmsim::config::ConfigError> {
+fn parse_op(s: &str) -> Result<kmsim::load::Op, String> {
+    kmsim::load::Op::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = kmsim::load::Op::ALL.iter().map(|o| o.name()).collect();
+        format!("unknown op '{s}'; one of: {}", names.join(", "))
+    })
+}
+
+fn parse_duration(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(d) if d > 0.0 && d <= 3600.0 => Ok(d),
+        _ => Err(format!("'{s}' is not a number of seconds in (0, 3600]")),
+    }
+}
+
+/// `kmsim load`: exit 0 if every request succeeded, 1 if any failed, 2 if setup failed.
+fn load(cfg: kmsim::load::LoadConfig) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("kmsim load: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(kmsim::load::run(cfg)) {
+        Ok(report) => {
+            println!("{}", report.json);
+            if report.unexpected > 0 {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("kmsim load: setup failed: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load_config(path: Option<PathBuf>) -> Result<Config, kmsim::config::ConfigError> {
     match path {
         Some(p) => Config::load(&p),
         None => {

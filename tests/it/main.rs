@@ -20,3 +20,4 @@ mod wrap;
 mod mr_rules;
 mod mr_bus;
 mod mr_stress;
+mod load;

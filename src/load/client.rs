@@ -1,0 +1,124 @@
+//! A minimal SigV4-signing KMS client for the load tool (signing with the maintained
+//! `aws-sigv4` crate, exactly as the SDKs sign).
+
+use std::time::SystemTime;
+
+use aws_credential_types::Credentials;
+use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+use aws_sigv4::sign::v4::SigningParams;
+use aws_smithy_runtime_api::client::identity::Identity;
+use serde_json::Value;
+
+/// One endpoint, one Region, shared by every worker (reqwest pools connections).
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    endpoint: String,
+    region: String,
+    identity: Identity,
+}
+
+impl Client {
+    /// A client for `endpoint`, signing for `region` with fixed test credentials.
+    pub fn new(endpoint: &str, region: &str) -> Result<Client, String> {
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(1024)
+            .build()
+            .map_err(|e| format!("http client: {e}"))?;
+        Ok(Client {
+            http,
+            endpoint: endpoint.trim_end_matches('/').to_string(),
+            region: region.to_string(),
+            identity: Credentials::new("AKIDKMSIMLOAD", "kmsim-load-secret", None, None, "load")
+                .into(),
+        })
+    }
+
+    /// The same client signing for another Region (the gateway routes by it).
+    pub fn for_region(&self, region: &str) -> Client {
+        let mut c = self.clone();
+        c.region = region.to_string();
+        c
+    }
+
+    /// `GET /_kmsim/health`: the HTTP stack alone.
+    pub async fn health(&self) -> Result<(), String> {
+        let r = self
+            .http
+            .get(format!("{}/_kmsim/health", self.endpoint))
+            .send()
+            .await
+            .map_err(|_| "TransportError".to_string())?;
+        if r.status().is_success() {
+            r.bytes().await.map_err(|_| "TransportError".to_string())?;
+            Ok(())
+        } else {
+            Err(format!("HTTP{}", r.status().as_u16()))
+        }
+    }
+
+    /// Calls `TrentService.<op>` with `body`; `Err` carries the AWS error code.
+    pub async fn call(&self, op: &str, body: &Value) -> Result<Value, String> {
+        let body = serde_json::to_vec(body).map_err(|e| e.to_string())?;
+        let target = format!("TrentService.{op}");
+        let url = format!("{}/", self.endpoint);
+        let host = url
+            .split("://")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .unwrap_or("")
+            .to_string();
+        let headers = [
+            ("host", host.as_str()),
+            ("content-type", "application/x-amz-json-1.1"),
+            ("x-amz-target", target.as_str()),
+        ];
+        let params = SigningParams::builder()
+            .identity(&self.identity)
+            .region(&self.region)
+            .name("kms")
+            .time(SystemTime::now())
+            .settings(SigningSettings::default())
+            .build()
+            .map_err(|e| format!("signing: {e}"))?
+            .into();
+        let signable = SignableRequest::new(
+            "POST",
+            url.as_str(),
+            headers.iter().copied(),
+            SignableBody::Bytes(&body),
+        )
+        .map_err(|e| format!("signing: {e}"))?;
+        let (instructions, _) = sign(signable, &params)
+            .map_err(|e| format!("signing: {e}"))?
+            .into_parts();
+        let mut rb = self
+            .http
+            .post(&url)
+            .header("content-type", "application/x-amz-json-1.1")
+            .header("x-amz-target", &target);
+        for (k, v) in instructions.headers() {
+            rb = rb.header(k, v);
+        }
+        let resp = rb
+            .body(body)
+            .send()
+            .await
+            .map_err(|_| "TransportError".to_string())?;
+        let status = resp.status();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|_| "TransportError".to_string())?;
+        let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        if status.is_success() {
+            Ok(v)
+        } else {
+            Err(v
+                .get("__type")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("HTTP{}", status.as_u16())))
+        }
+    }
+}

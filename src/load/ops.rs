@@ -1,0 +1,248 @@
+//! The operations `kmsim load` can time, each with its untimed setup.
+
+use std::collections::VecDeque;
+
+use aws_lc_rs::rsa::{OaepPublicEncryptingKey, PublicEncryptingKey, OAEP_SHA256_MGF1SHA256};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde_json::{json, Value};
+
+use super::client::Client;
+use super::LoadConfig;
+
+/// A timed operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// `GET /_kmsim/health`: the HTTP stack alone.
+    Floor,
+    /// Encrypt 1 KiB under one symmetric key.
+    Encrypt,
+    /// Decrypt a 1 KiB ciphertext.
+    Decrypt,
+    /// GenerateDataKey AES_256.
+    GenerateDataKey,
+    /// GetParametersForImport RSAES_OAEP_SHA_256 / RSA_2048.
+    GetParameters,
+    /// ImportKeyMaterial alone (parameters fetched and material wrapped in setup).
+    Import,
+    /// CreateKey + GetParametersForImport + client-side wrap + ImportKeyMaterial.
+    ImportCycle,
+    /// Multi-Region: create, import into the primary, replicate to two Regions, import into
+    /// each replica, NEW material everywhere, rotate.
+    MrkCycle,
+}
+
+impl Op {
+    /// Every operation, in the order the bench script runs them.
+    pub const ALL: [Op; 8] = [
+        Op::Floor,
+        Op::Encrypt,
+        Op::Decrypt,
+        Op::GenerateDataKey,
+        Op::GetParameters,
+        Op::Import,
+        Op::ImportCycle,
+        Op::MrkCycle,
+    ];
+
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::Floor => "floor",
+            Op::Encrypt => "encrypt",
+            Op::Decrypt => "decrypt",
+            Op::GenerateDataKey => "generate-data-key",
+            Op::GetParameters => "get-parameters",
+            Op::Import => "import",
+            Op::ImportCycle => "import-cycle",
+            Op::MrkCycle => "mrk-cycle",
+        }
+    }
+
+    /// Parses a command-line name.
+    pub fn parse(s: &str) -> Option<Op> {
+        Op::ALL.into_iter().find(|o| o.name() == s)
+    }
+}
+
+/// Expected import rate used to size the prepared tokens of `import` (per second, all
+/// workers together): above what two cores can unwrap, so workers do not run dry.
+const IMPORTS_PER_SEC_CEILING: f64 = 4000.0;
+
+/// One worker's prepared state.
+pub struct Worker {
+    op: Op,
+    key_id: String,
+    blob: String,
+    prepared: VecDeque<(String, String)>,
+    replicas: Vec<String>,
+}
+
+fn s(v: &Value, k: &str) -> Result<String, String> {
+    v.get(k)
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| format!("response without {k}: {v}"))
+}
+
+async fn create_key(c: &Client, body: Value) -> Result<String, String> {
+    let v = c.call("CreateKey", &body).await?;
+    s(&v["KeyMetadata"], "KeyId")
+}
+
+/// GetParametersForImport + RSA-OAEP-SHA256 wrap of `material`: (token, wrapped), base64.
+async fn prepare_import(
+    c: &Client,
+    key_id: &str,
+    material: &[u8],
+) -> Result<(String, String), String> {
+    let p = c
+        .call(
+            "GetParametersForImport",
+            &json!({"KeyId": key_id, "WrappingAlgorithm": "RSAES_OAEP_SHA_256", "WrappingKeySpec": "RSA_2048"}),
+        )
+        .await?;
+    let der = STANDARD
+        .decode(s(&p, "PublicKey")?)
+        .map_err(|e| e.to_string())?;
+    let public = PublicEncryptingKey::from_der(&der).map_err(|_| "bad PublicKey".to_string())?;
+    let oaep = OaepPublicEncryptingKey::new(public).map_err(|_| "bad PublicKey".to_string())?;
+    let mut out = vec![0u8; oaep.ciphertext_size()];
+    let wrapped = oaep
+        .encrypt(&OAEP_SHA256_MGF1SHA256, material, &mut out, None)
+        .map_err(|_| "wrap failed".to_string())?;
+    Ok((s(&p, "ImportToken")?, STANDARD.encode(wrapped)))
+}
+
+async fn import(
+    c: &Client,
+    key_id: &str,
+    prepared: &(String, String),
+    extra: Value,
+) -> Result<Value, String> {
+    let mut body = json!({
+        "KeyId": key_id,
+        "ImportToken": prepared.0,
+        "EncryptedKeyMaterial": prepared.1,
+        "ExpirationModel": "KEY_MATERIAL_DOES_NOT_EXPIRE",
+    });
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    c.call("ImportKeyMaterial", &body).await
+}
+
+fn material(tag: u8) -> Vec<u8> {
+    let mut m = vec![tag; 32];
+    if let Ok(r) = crate::domain::material::random_bytes(32) {
+        m = r;
+    }
+    m
+}
+
+impl Worker {
+    /// Untimed setup for worker number `n`.
+    pub async fn setup(c: &Client, cfg: &LoadConfig, n: usize) -> Result<Worker, String> {
+        let mut w = Worker {
+            op: cfg.op,
+            key_id: String::new(),
+            blob: String::new(),
+            prepared: VecDeque::new(),
+            replicas: cfg.replica_regions.clone(),
+        };
+        let plain = STANDARD.encode(vec![0x5au8; 1024]);
+        match cfg.op {
+            Op::Floor | Op::ImportCycle | Op::MrkCycle => {}
+            Op::Encrypt | Op::GenerateDataKey => w.key_id = create_key(c, json!({})).await?,
+            Op::Decrypt => {
+                w.key_id = create_key(c, json!({})).await?;
+                let v = c
+                    .call("Encrypt", &json!({"KeyId": w.key_id, "Plaintext": plain}))
+                    .await?;
+                w.blob = s(&v, "CiphertextBlob")?;
+            }
+            Op::GetParameters => w.key_id = create_key(c, json!({"Origin": "EXTERNAL"})).await?,
+            Op::Import => {
+                w.key_id = create_key(c, json!({"Origin": "EXTERNAL"})).await?;
+                let m = material(n as u8);
+                let count = (IMPORTS_PER_SEC_CEILING * cfg.duration.as_secs_f64()
+                    / cfg.concurrency as f64)
+                    .ceil() as usize
+                    + 1;
+                for _ in 0..count {
+                    w.prepared
+                        .push_back(prepare_import(c, &w.key_id, &m).await?);
+                }
+            }
+        }
+        Ok(w)
+    }
+
+    /// One timed step. `Ok(false)`: nothing left to do. `Err`: the AWS error code.
+    pub async fn step(&mut self, c: &Client) -> Result<bool, String> {
+        match self.op {
+            Op::Floor => c.health().await.map(|_| true),
+            Op::Encrypt => c
+                .call(
+                    "Encrypt",
+                    &json!({"KeyId": self.key_id, "Plaintext": STANDARD.encode([0x5au8; 1024])}),
+                )
+                .await
+                .map(|_| true),
+            Op::Decrypt => c
+                .call("Decrypt", &json!({"CiphertextBlob": self.blob}))
+                .await
+                .map(|_| true),
+            Op::GenerateDataKey => c
+                .call("GenerateDataKey", &json!({"KeyId": self.key_id, "KeySpec": "AES_256"}))
+                .await
+                .map(|_| true),
+            Op::GetParameters => c
+                .call(
+                    "GetParametersForImport",
+                    &json!({"KeyId": self.key_id, "WrappingAlgorithm": "RSAES_OAEP_SHA_256", "WrappingKeySpec": "RSA_2048"}),
+                )
+                .await
+                .map(|_| true),
+            Op::Import => match self.prepared.pop_front() {
+                None => Ok(false),
+                Some(p) => import(c, &self.key_id, &p, json!({})).await.map(|_| true),
+            },
+            Op::ImportCycle => {
+                let id = create_key(c, json!({"Origin": "EXTERNAL"})).await?;
+                let p = prepare_import(c, &id, &material(1)).await?;
+                import(c, &id, &p, json!({})).await.map(|_| true)
+            }
+            Op::MrkCycle => self.mrk_cycle(c).await.map(|_| true),
+        }
+    }
+
+    async fn mrk_cycle(&self, primary: &Client) -> Result<(), String> {
+        let id = create_key(primary, json!({"Origin": "EXTERNAL", "MultiRegion": true})).await?;
+        let (m1, m2) = (material(1), material(2));
+        let p = prepare_import(primary, &id, &m1).await?;
+        import(primary, &id, &p, json!({})).await?;
+        let replicas: Vec<Client> = self
+            .replicas
+            .iter()
+            .map(|r| primary.for_region(r))
+            .collect();
+        for (r, c) in self.replicas.iter().zip(&replicas) {
+            primary
+                .call("ReplicateKey", &json!({"KeyId": id, "ReplicaRegion": r}))
+                .await?;
+            let p = prepare_import(c, &id, &m1).await?;
+            import(c, &id, &p, json!({})).await?;
+        }
+        let p = prepare_import(primary, &id, &m2).await?;
+        import(primary, &id, &p, json!({"ImportType": "NEW_KEY_MATERIAL"})).await?;
+        for c in &replicas {
+            let p = prepare_import(c, &id, &m2).await?;
+            import(c, &id, &p, json!({"ImportType": "EXISTING_KEY_MATERIAL"})).await?;
+        }
+        primary
+            .call("RotateKeyOnDemand", &json!({"KeyId": id}))
+            .await?;
+        Ok(())
+    }
+}
