@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::cpu_pool::CpuPool;
 use crate::node::Node;
 use crate::replication::bus::Bus;
 use crate::server::{router, Endpoint, Route};
@@ -38,6 +39,8 @@ pub struct ClusterState {
     pub endpoints: Endpoints,
     /// The replication bus.
     pub bus: Arc<Bus>,
+    /// Threads for CPU-heavy request work, one per core.
+    pub cpu: CpuPool,
 }
 
 impl ClusterState {
@@ -98,6 +101,7 @@ impl Cluster {
         }
         bus.connect(&nodes);
         let state = Arc::new(ClusterState {
+            cpu: CpuPool::per_core()?,
             bus: bus.clone(),
             nodes,
             default_region: config.default_region.clone(),

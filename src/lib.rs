@@ -22,6 +22,7 @@ pub mod admin;
 pub mod clock;
 pub mod cluster;
 pub mod config;
+pub mod cpu_pool;
 pub mod domain;
 pub mod error;
 pub mod load;

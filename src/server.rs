@@ -15,6 +15,7 @@ use tracing::Instrument;
 use crate::cluster::ClusterState;
 use crate::error::{ErrorCode, KmsError, KmsResult};
 use crate::node::Node;
+use crate::ops::Placement;
 use crate::protocol::sigv4::Authorization;
 use crate::protocol::target;
 use crate::protocol::wire::{encode_error, CONTENT_TYPE, MAX_BODY_BYTES};
@@ -84,12 +85,19 @@ async fn kms_request(ep: &Endpoint, req: Request, span: &tracing::Span) -> KmsRe
     let node = pick_node(ep, &parts.headers)?;
     span.record("region", node.region.as_str());
     let body = read_body(body).await?;
-    if crate::ops::runs_blocking(&op) {
-        tokio::task::spawn_blocking(move || crate::ops::dispatch(&node, &op, &body))
+    match crate::ops::placement(&op) {
+        Placement::Inline => crate::ops::dispatch(&node, &op, &body),
+        Placement::Cpu => ep
+            .cluster
+            .cpu
+            .run(move || crate::ops::dispatch(&node, &op, &body))
             .await
-            .map_err(|e| KmsError::internal(format!("operation task failed: {e}")))?
-    } else {
-        crate::ops::dispatch(&node, &op, &body)
+            .ok_or_else(|| KmsError::internal("the CPU pool has shut down"))?,
+        Placement::Blocking => {
+            tokio::task::spawn_blocking(move || crate::ops::dispatch(&node, &op, &body))
+                .await
+                .map_err(|e| KmsError::internal(format!("operation task failed: {e}")))?
+        }
     }
 }
 

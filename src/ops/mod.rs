@@ -33,13 +33,24 @@ fn run<Req: DeserializeOwned, Resp: Serialize>(
     encode_response(&handler(node, req)?)
 }
 
-/// Whether `op` may block or burn CPU (wrapping-pool waits, RSA unwraps, RSA key generation
-/// and signing), and so must run off the async executor.
-pub fn runs_blocking(op: &str) -> bool {
-    matches!(
-        op,
-        "GetParametersForImport" | "ImportKeyMaterial" | "CreateKey" | "Sign" | "Verify"
-    )
+/// Where an operation runs (DESIGN.md: no CPU-heavy RSA work on the async executor).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// Cheap: run on the executor thread that read the request.
+    Inline,
+    /// CPU-heavy (RSA unwrap, signing, asymmetric key generation): the per-core CPU pool.
+    Cpu,
+    /// May wait (for a wrapping key pair from the background generator): a blocking thread.
+    Blocking,
+}
+
+/// Where `op` runs.
+pub fn placement(op: &str) -> Placement {
+    match op {
+        "ImportKeyMaterial" | "CreateKey" | "Sign" | "Verify" => Placement::Cpu,
+        "GetParametersForImport" => Placement::Blocking,
+        _ => Placement::Inline,
+    }
 }
 
 /// Runs operation `op` (the part after `TrentService.`) on `node`. An operation KMS does not

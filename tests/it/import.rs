@@ -1064,3 +1064,142 @@ async fn disabled_key_goes_pending_import_and_returns_enabled_n4() {
     assert!(md.enabled());
     tc.stop().await;
 }
+
+#[tokio::test]
+async fn import_into_pending_deletion_key_is_invalid_state_i4() {
+    let tc = TestCluster::start().await;
+    let c = tc.client(REGION);
+    let (id, key_arn) = external_key(&c).await;
+    // Parameters taken before the deletion was scheduled (G-2 refuses them afterwards).
+    let p = get_params(&c, &id, OAEP_256, RSA_2048).await;
+    let m = random_material(32);
+    c.schedule_key_deletion()
+        .key_id(&id)
+        .pending_window_in_days(7)
+        .send()
+        .await
+        .unwrap();
+    let (code, msg) = err_code(
+        c.import_key_material()
+            .key_id(&id)
+            .import_token(p.import_token().unwrap().clone())
+            .encrypted_key_material(Blob::new(wrap(
+                p.public_key().unwrap().as_ref(),
+                OAEP_256,
+                &m,
+            )))
+            .expiration_model(ExpirationModelType::KeyMaterialDoesNotExpire)
+            .send()
+            .await,
+    );
+    assert_eq!(code, "KMSInvalidStateException");
+    assert_eq!(msg.unwrap(), format!("{key_arn} is pending deletion."));
+    assert_eq!(
+        describe(&c, &id).await.key_state(),
+        Some(&KeyState::PendingDeletion)
+    );
+    tc.stop().await;
+}
+
+#[tokio::test]
+async fn delete_on_pending_deletion_key_keeps_its_state_d4() {
+    let tc = TestCluster::start().await;
+    let c = tc.client(REGION);
+    let m = random_material(32);
+    let (id, _, id1) = imported_key(&c, &m).await;
+    c.schedule_key_deletion()
+        .key_id(&id)
+        .pending_window_in_days(7)
+        .send()
+        .await
+        .unwrap();
+    let out = c
+        .delete_imported_key_material()
+        .key_id(&id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.key_material_id(), Some(id1.as_str()));
+    let md = describe(&c, &id).await;
+    assert_eq!(md.key_state(), Some(&KeyState::PendingDeletion), "S-7");
+    assert!(md.deletion_date().is_some());
+    assert_eq!(md.expiration_model(), None);
+    assert_eq!(md.current_key_material_id(), Some(id1.as_str()));
+    tc.stop().await;
+}
+
+#[tokio::test]
+async fn reimport_changes_the_expiry_of_an_enabled_key_i29() {
+    let tc = TestCluster::start().await;
+    let c = tc.client(REGION);
+    let m = random_material(32);
+    let (id, _, id1) = imported_key(&c, &m).await;
+    // No need to delete first: the same material with a new expiry replaces the old one.
+    let valid_to = in_secs(30 * 86_400);
+    let out = import_material(&c, &id, &m, OAEP_256, RSA_2048, Some(valid_to))
+        .await
+        .unwrap();
+    assert_eq!(out.key_material_id(), Some(id1.as_str()));
+    let md = describe(&c, &id).await;
+    assert_eq!(md.key_state(), Some(&KeyState::Enabled));
+    assert_eq!(
+        md.expiration_model(),
+        Some(&ExpirationModelType::KeyMaterialExpires)
+    );
+    assert_eq!(md.valid_to().map(|t| t.secs()), Some(valid_to.secs()));
+    // And back to DOES_NOT_EXPIRE: ValidTo disappears.
+    import_material(&c, &id, &m, OAEP_256, RSA_2048, None)
+        .await
+        .unwrap();
+    let md = describe(&c, &id).await;
+    assert_eq!(
+        md.expiration_model(),
+        Some(&ExpirationModelType::KeyMaterialDoesNotExpire)
+    );
+    assert_eq!(md.valid_to(), None);
+    // The old expiry no longer applies.
+    tc.advance(31.0 * 86_400.0).await;
+    assert_eq!(
+        describe(&c, &id).await.key_state(),
+        Some(&KeyState::Enabled)
+    );
+    tc.stop().await;
+}
+
+#[tokio::test]
+async fn default_import_type_depends_on_earlier_imports_i20() {
+    let tc = TestCluster::start().await;
+    let c = tc.client(REGION);
+    let (id, _) = external_key(&c).await;
+    let m = random_material(32);
+    // Never imported: EXISTING has nothing to match.
+    let (code, _) = err_code(
+        import_with(&c, &id, &m, OAEP_256, RSA_2048, |b| {
+            b.import_type(ImportType::ExistingKeyMaterial)
+                .expiration_model(ExpirationModelType::KeyMaterialDoesNotExpire)
+        })
+        .await,
+    );
+    assert_eq!(code, "IncorrectKeyMaterialException");
+    assert_eq!(
+        describe(&c, &id).await.key_state(),
+        Some(&KeyState::PendingImport)
+    );
+    // An explicit NEW first import is the initial, CURRENT material (I-22).
+    let out = import_with(&c, &id, &m, OAEP_256, RSA_2048, |b| {
+        b.import_type(ImportType::NewKeyMaterial)
+            .expiration_model(ExpirationModelType::KeyMaterialDoesNotExpire)
+    })
+    .await
+    .unwrap();
+    let id1 = out.key_material_id().unwrap().to_string();
+    let md = describe(&c, &id).await;
+    assert_eq!(md.key_state(), Some(&KeyState::Enabled));
+    assert_eq!(md.current_key_material_id(), Some(id1.as_str()));
+    // Afterwards the default is EXISTING: the same material is accepted again.
+    let out = import_material(&c, &id, &m, OAEP_256, RSA_2048, None)
+        .await
+        .unwrap();
+    assert_eq!(out.key_material_id(), Some(id1.as_str()));
+    tc.stop().await;
+}
