@@ -53,7 +53,10 @@ impl CpuPool {
 
     /// Runs `f` on the pool and waits for its result without blocking the executor. `None`
     /// if the pool has shut down.
-    pub async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<T> {
         let (done, result) = oneshot::channel();
         let job: Job = Box::new(move || {
             let _ = done.send(f());
@@ -71,7 +74,10 @@ mod tests {
     async fn runs_jobs_off_the_executor() {
         let pool = CpuPool::new(2).unwrap();
         let names = futures_names(&pool).await;
-        assert!(names.iter().all(|n| n.starts_with("kmsim-cpu-")), "{names:?}");
+        assert!(
+            names.iter().all(|n| n.starts_with("kmsim-cpu-")),
+            "{names:?}"
+        );
     }
 
     async fn futures_names(pool: &CpuPool) -> Vec<String> {

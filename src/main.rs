@@ -43,6 +43,25 @@ enum Command {
         )]
         replica_regions: Vec<String>,
     },
+    /// Create many keys through the API; at each checkpoint print the server's memory and
+    /// DescribeKey/Encrypt latency as one JSON line.
+    Scale {
+        /// Endpoint URL (a Region port).
+        #[arg(long)]
+        endpoint: String,
+        /// Region to sign for.
+        #[arg(long, default_value = "us-east-1")]
+        region: String,
+        /// Key counts at which to measure (comma-separated, ascending).
+        #[arg(long, default_value = "1000,100000,1000000", value_delimiter = ',')]
+        checkpoints: Vec<u64>,
+        /// Concurrent CreateKey workers.
+        #[arg(long, default_value_t = 32)]
+        concurrency: u16,
+        /// The server's process id, to read its resident memory.
+        #[arg(long)]
+        server_pid: Option<u32>,
+    },
     /// Start the regional nodes and the gateway (the default command).
     Serve {
         /// Cluster configuration. Default: ./regions.toml, or the built-in default cluster
@@ -59,6 +78,21 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match cli.command.unwrap_or(Command::Serve { config: None }) {
         Command::Serve { config } => config,
+        Command::Scale {
+            endpoint,
+            region,
+            checkpoints,
+            concurrency,
+            server_pid,
+        } => {
+            return scale(kmsim::load::scale::ScaleConfig {
+                endpoint,
+                region,
+                checkpoints,
+                concurrency: concurrency.max(1) as usize,
+                server_pid,
+            })
+        }
         Command::Load {
             endpoint,
             region,
@@ -140,6 +174,27 @@ fn load(cfg: kmsim::load::LoadConfig) -> ExitCode {
         }
         Err(e) => {
             eprintln!("kmsim load: setup failed: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `kmsim scale`: exit 0, or 2 if any request failed.
+fn scale(cfg: kmsim::load::scale::ScaleConfig) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("kmsim scale: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(kmsim::load::scale::run(cfg, |line| println!("{line}"))) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kmsim scale: {e}");
             ExitCode::from(2)
         }
     }

@@ -38,6 +38,8 @@ pub struct Node {
     pub replication: ReplicationSettings,
     /// Snapshots that arrived before their replica (re-ordered delivery).
     pub orphans: Orphans,
+    /// C-10: the default key policy of this Region's account, shared by every key that has it.
+    pub default_policy: Arc<str>,
 }
 
 /// Replication settings of one node.
@@ -96,6 +98,7 @@ impl Node {
                 creating_ms: (replication.creating_seconds * 1000.0) as Millis,
             },
             orphans: Orphans::default(),
+            default_policy: crate::domain::key::default_policy(ids::partition(region), account).into(),
         }
     }
 

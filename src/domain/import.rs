@@ -301,7 +301,7 @@ mod tests {
             usage: KeyUsage::EncryptDecrypt,
             origin: Origin::External,
             state: KeyState::PendingImport,
-            policy: String::new(),
+            policy: "".into(),
             tags: Vec::new(),
             multi_region: None,
             materials: Vec::new(),

@@ -28,8 +28,9 @@ pub struct Key {
     pub origin: Origin,
     /// `KeyState` with its data.
     pub state: KeyState,
-    /// The key policy document, stored verbatim (not enforced).
-    pub policy: String,
+    /// The key policy document, stored verbatim (not enforced). Shared: every key created
+    /// without a policy points at its Region's one default document.
+    pub policy: std::sync::Arc<str>,
     /// Tags in the order first added; a re-tag replaces the value in place.
     pub tags: Vec<(String, String)>,
     /// Present iff `MultiRegion=true` (C-7).

@@ -283,7 +283,7 @@ pub fn new_replica(
         usage: snap.usage,
         origin: snap.origin,
         state: KeyState::Creating,
-        policy: local.policy,
+        policy: local.policy.into(),
         tags: local.tags,
         multi_region: Some(mr),
         materials: Vec::new(),

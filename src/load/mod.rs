@@ -7,6 +7,7 @@
 
 pub mod client;
 pub mod ops;
+pub mod scale;
 pub mod stats;
 
 use std::time::{Duration, Instant};

@@ -10,7 +10,7 @@ use super::tags::{validate_tag_list, TagRules};
 use crate::domain::asymmetric;
 use crate::domain::enums::{CustomerMasterKeySpec, KeySpec, KeyUsage, Origin};
 use crate::domain::ids;
-use crate::domain::key::{default_policy, Key, MultiRegion, RegionalKey};
+use crate::domain::key::{Key, MultiRegion, RegionalKey};
 use crate::domain::material::{random_bytes, Material};
 use crate::domain::state::{KeyState, OpClass};
 use crate::error::{ErrorCode, KmsError, KmsResult};
@@ -214,9 +214,10 @@ pub fn create_key(node: &Node, req: CreateKeyRequest) -> KmsResult<KeyMetadataRe
         usage,
         origin,
         state,
-        policy: req
-            .policy
-            .unwrap_or_else(|| default_policy(node.partition, &node.account)),
+        policy: match req.policy {
+            Some(p) => p.into(),
+            None => node.default_policy.clone(),
+        },
         tags,
         materials,
         auto_rotation: None,

@@ -54,7 +54,7 @@ pub fn get_key_policy(node: &Node, req: GetKeyPolicyRequest) -> KmsResult<GetKey
     let id = required_key(node, &req.key_id, Accept::KeyIdOrArn)?;
     only_default(node, &id, req.policy_name.as_deref())?;
     node.read_key(&id, |k| GetKeyPolicyResponse {
-        policy: k.policy.clone(),
+        policy: k.policy.to_string(),
         policy_name: DEFAULT,
     })
 }
@@ -84,7 +84,7 @@ pub fn put_key_policy(node: &Node, req: PutKeyPolicyRequest) -> KmsResult<Empty>
     check_policy(&policy)?;
     node.update_key(&id, |k| {
         k.permits(OpClass::Manage)?;
-        k.policy = policy;
+        k.policy = policy.into();
         Ok(Empty {})
     })
 }

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Measures kmsim against the limits of this machine, in one go:
+#   1. `openssl speed` RSA private-key operations (1 process and -multi 2): the unwrap limit;
+#   2. the criterion benches (domain level: unwrap, symmetric crypto);
+#   3. `kmsim load` for every operation against a release server started here: every HTTP
+#      operation next to `floor` (the HTTP stack alone), imports next to openssl;
+#   4. start-up time of the default cluster to a healthy /_kmsim/health;
+#   5. optionally (SCALE_KEYS=1000000) the key-count scale bench.
+# Prints one table with each figure and its ratio to its limit. Stops the server it started.
+#
+# Knobs: DURATION (seconds per load run, default 5), CONCURRENCY (default 64),
+#        SCALE_KEYS (default 0 = skip; e.g. 1000000), CRITERION_TIME (seconds, default 3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+DURATION=${DURATION:-5}
+CONCURRENCY=${CONCURRENCY:-64}
+SCALE_KEYS=${SCALE_KEYS:-0}
+CRITERION_TIME=${CRITERION_TIME:-3}
+OUT=$(mktemp -d)
+SERVER_PID=""
+cleanup() {
+    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$SERVER_PID" 2>/dev/null || true
+    fi
+    rm -rf "$OUT"
+}
+trap cleanup EXIT
+
+echo "== building (release) =="
+cargo build --release --locked --bin kmsim >/dev/null 2>&1 || cargo build --release --locked --bin kmsim
+BIN=$ROOT/target/release/kmsim
+
+echo "== openssl speed (private-key ops/s) =="
+openssl speed -seconds 3 rsa2048 rsa3072 rsa4096 2>/dev/null | tee "$OUT/openssl1.txt" | grep '^rsa'
+openssl speed -seconds 3 -multi 2 rsa2048 2>/dev/null | tee "$OUT/openssl2.txt" | grep '^rsa'
+# sign/s is the first number after "bits" that is not a time (no trailing "s").
+openssl_rate() { # file bits
+    awk -v b="$2" '$1=="rsa" && $2==b && $3=="bits" { for (i=4;i<=NF;i++) if ($i !~ /s$/) { print $i; exit } }' "$1"
+}
+# -multi output: "rsa 2048 bits ..." once, after the per-process lines.
+SSL1_2048=$(openssl_rate "$OUT/openssl1.txt" 2048)
+SSL1_3072=$(openssl_rate "$OUT/openssl1.txt" 3072)
+SSL1_4096=$(openssl_rate "$OUT/openssl1.txt" 4096)
+SSL2_2048=$(awk '$1=="rsa" && $2=="2048" && $3=="bits" { for (i=4;i<=NF;i++) if ($i !~ /s$/) v=$i } END { print v }' "$OUT/openssl2.txt")
+
+echo "== criterion benches =="
+cargo bench --locked --bench unwrap --bench crypto -- --warm-up-time 1 --measurement-time "$CRITERION_TIME" \
+    --output-format bencher 2>/dev/null | tee "$OUT/criterion.txt" | grep '^test '
+crit_ops() { # name -> ops/s
+    awk -v n="$1" '$1=="test" && $2==n { gsub(",", "", $5); printf "%.1f", 1e9/$5; exit }' "$OUT/criterion.txt"
+}
+
+echo "== release server =="
+CFG=$OUT/regions.toml
+PORTS=($(python3 - <<'EOF'
+import socket
+socks = [socket.socket() for _ in range(4)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+for s in socks: s.close()
+EOF
+))
+cat > "$CFG" <<EOF
+account_id = "111122223333"
+default_region = "us-east-1"
+gateway = "127.0.0.1:${PORTS[0]}"
+[limits]
+on_demand_rotations = 1000000
+[import]
+prefill = true
+pool_rsa_2048 = 4
+[[region]]
+name = "us-east-1"
+listen = "127.0.0.1:${PORTS[1]}"
+[[region]]
+name = "eu-west-1"
+listen = "127.0.0.1:${PORTS[2]}"
+[[region]]
+name = "ap-southeast-2"
+listen = "127.0.0.1:${PORTS[3]}"
+EOF
+GW=http://127.0.0.1:${PORTS[0]}
+US=http://127.0.0.1:${PORTS[1]}
+T0=$(date +%s%N)
+"$BIN" serve --config "$CFG" >"$OUT/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 300); do
+    curl -sf "$GW/_kmsim/health" >/dev/null 2>&1 && break
+    sleep 0.005
+done
+T1=$(date +%s%N)
+STARTUP_MS=$(( (T1 - T0) / 1000000 ))
+echo "healthy after ${STARTUP_MS} ms"
+sleep 2 # let the wrapping-key pools fill (background) before measuring
+
+declare -A RATE
+for op in floor encrypt decrypt generate-data-key get-parameters import import-cycle mrk-cycle; do
+    c=$CONCURRENCY
+    [ "$op" = mrk-cycle ] && c=4
+    line=$("$BIN" load --endpoint "$GW" --region us-east-1 --op "$op" --concurrency "$c" --duration "$DURATION")
+    echo "$line"
+    RATE[$op]=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["ops_per_sec"])' "$line")
+done
+
+SCALE_LINES=""
+if [ "$SCALE_KEYS" -gt 0 ]; then
+    echo "== scale: $SCALE_KEYS keys =="
+    SCALE_LINES=$("$BIN" scale --endpoint "$US" --checkpoints "1000,100000,$SCALE_KEYS" --server-pid "$SERVER_PID")
+    echo "$SCALE_LINES"
+fi
+
+ratio() { python3 -c 'import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f"{a/b:.2f}" if b else "n/a")' "$1" "$2"; }
+echo
+echo "== summary ($(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')) =="
+printf '%-52s %14s %14s %7s\n' "figure" "value" "limit" "ratio"
+row() { printf '%-52s %14s %14s %7s\n' "$1" "$2" "$3" "$(ratio "$2" "$3")"; }
+for spec in 2048 3072 4096; do
+    ref=$(eval echo "\$SSL1_$spec")
+    row "unwrap RSAES_OAEP_SHA_256 RSA_$spec (criterion, ops/s)" "$(crit_ops "ImportKeyMaterial/RSAES_OAEP_SHA_256/RSA_$spec")" "$ref"
+    row "unwrap RSA_AES_KEY_WRAP_SHA_256 RSA_$spec (ops/s)" "$(crit_ops "ImportKeyMaterial/RSA_AES_KEY_WRAP_SHA_256/RSA_$spec")" "$ref"
+done
+row "import over HTTP, c=$CONCURRENCY (ops/s)" "${RATE[import]}" "$SSL2_2048"
+row "import-cycle over HTTP, c=$CONCURRENCY (ops/s)" "${RATE[import-cycle]}" "$SSL2_2048"
+for op in get-parameters encrypt decrypt generate-data-key; do
+    row "$op over HTTP, c=$CONCURRENCY (ops/s)" "${RATE[$op]}" "${RATE[floor]}"
+done
+printf '%-52s %14s\n' "floor: GET /_kmsim/health (ops/s)" "${RATE[floor]}"
+printf '%-52s %14s\n' "mrk-cycle, c=4 (cycles/s)" "${RATE[mrk-cycle]}"
+printf '%-52s %14s %14s\n' "start-up to healthy (ms)" "$STARTUP_MS" "300"
+printf '%-52s %14s %14s\n' "openssl rsa2048 sign/s, -multi 2" "$SSL2_2048" ""
+if [ -n "$SCALE_LINES" ]; then
+    echo "$SCALE_LINES" | python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin if l.strip()]
+for r in rows:
+    print(f"{r[\"keys\"]:>9} keys: rss {r[\"rss_mib\"]} MiB, DescribeKey p50 {r[\"describe_p50_ms\"]} ms, Encrypt p50 {r[\"encrypt_p50_ms\"]} ms")
+if len(rows) >= 2:
+    print(f"DescribeKey p50 at {rows[-1][\"keys\"]} / at {rows[0][\"keys\"]}: {rows[-1][\"describe_p50_ms\"]/max(rows[0][\"describe_p50_ms\"],1e-9):.2f}")
+'
+fi
