@@ -128,8 +128,11 @@ fn current_material_id(key: &Key) -> Option<String> {
     if key.spec != KeySpec::SymmetricDefault || key.usage != KeyUsage::EncryptDecrypt {
         return None;
     }
-    // An EXTERNAL key (a replica too) shows it only once something was imported into it.
-    if key.origin == crate::domain::enums::Origin::External && !key.ever_imported {
+    // An EXTERNAL key (a replica too) shows it only once something was imported into it;
+    // a replica still `Creating` shows none.
+    if key.state == KeyState::Creating
+        || (key.origin == crate::domain::enums::Origin::External && !key.ever_imported)
+    {
         return None;
     }
     key.current_material().map(|m| m.id.to_hex())
