@@ -98,7 +98,8 @@ impl Node {
                 creating_ms: (replication.creating_seconds * 1000.0) as Millis,
             },
             orphans: Orphans::default(),
-            default_policy: crate::domain::key::default_policy(ids::partition(region), account).into(),
+            default_policy: crate::domain::key::default_policy(ids::partition(region), account)
+                .into(),
         }
     }
 

@@ -137,10 +137,7 @@ async fn configured_delay_holds_the_report_until_drained_over_http() {
     assert_eq!(admin(&tc, "/_kmsim/bus/drain", Some("")).await.0, 200);
     import_existing(&b, &id, &m2).await;
     let (code, _) = err_code(a.rotate_key_on_demand().key_id(&id).send().await);
-    assert_eq!(
-        code, "KMSInvalidStateException",
-        "the report is 5 s away"
-    );
+    assert_eq!(code, "KMSInvalidStateException", "the report is 5 s away");
     let (status, bus) = admin(&tc, "/_kmsim/bus/drain", Some("")).await;
     assert_eq!(status, 200);
     assert_eq!(
