@@ -16,19 +16,24 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 /// the operation's shapes. Unknown members are ignored (W-6). Malformed JSON, a non-object
 /// body, a member of the wrong JSON type or invalid base64 → `SerializationException`.
 pub fn parse_request<T: DeserializeOwned>(body: &[u8]) -> KmsResult<T> {
-    let body = if body.iter().all(u8::is_ascii_whitespace) {
-        &b"{}"[..]
-    } else {
-        body
-    };
-    let value: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| KmsError::serialization(format!("Request body is not valid JSON: {e}")))?;
-    if !value.is_object() {
-        return Err(KmsError::serialization(
-            "Request body must be a JSON object",
-        ));
+    // One pass straight into the typed shape. Derived structs would also accept a JSON array
+    // (fields by position), so the body must open with `{`.
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => return parse_request(b"{}"),
+        Some(b'{') => {}
+        Some(_) => {
+            return Err(KmsError::serialization(
+                "Request body must be a JSON object",
+            ))
+        }
     }
-    serde_json::from_value(value).map_err(|e| KmsError::serialization(e.to_string()))
+    serde_json::from_slice(body).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            KmsError::serialization(format!("Request body is not valid JSON: {e}"))
+        } else {
+            KmsError::serialization(e.to_string())
+        }
+    })
 }
 
 /// Serialises a response shape. Absent optional members are skipped by the shapes (W-23).

@@ -3,6 +3,7 @@
 mod common;
 
 mod aliases;
+mod cli;
 mod crypto;
 mod deletion;
 mod gateway;

@@ -1,0 +1,121 @@
+//! The `kmsim` binary: start-up output, configuration errors, and clean shutdown on SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn kmsim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kmsim"))
+}
+
+fn write_config(dir: &tempfile::TempDir, text: &str) -> std::path::PathBuf {
+    let p = dir.path().join("regions.toml");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+const PORT0: &str = r#"account_id = "111122223333"
+default_region = "us-east-1"
+gateway = "127.0.0.1:0"
+[[region]]
+name = "us-east-1"
+listen = "127.0.0.1:0"
+[[region]]
+name = "eu-west-1"
+listen = "127.0.0.1:0"
+"#;
+
+#[test]
+fn a_bad_config_is_one_line_naming_the_field_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    for (text, field) in [
+        (PORT0.replace("111122223333", "abc"), "account_id"),
+        (
+            PORT0.replace("default_region", "default_regoin"),
+            "default_regoin",
+        ),
+        (
+            PORT0.replace("name = \"eu-west-1\"", "name = \"us-east-1\""),
+            "region.name",
+        ),
+    ] {
+        let p = write_config(&dir, &text);
+        let out = kmsim()
+            .args(["serve", "--config"])
+            .arg(&p)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{field}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains(field), "{err}");
+    }
+    let out = kmsim()
+        .args(["serve", "--config", "/nonexistent/regions.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn start_up_prints_every_endpoint_and_sigterm_shuts_down_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_config(&dir, PORT0);
+    let mut child = kmsim()
+        .args(["serve", "--config"])
+        .arg(&p)
+        .env("RUST_LOG", "off")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        seen.push(lines.next().unwrap().unwrap());
+    }
+    assert!(seen[0].starts_with("kmsim gateway") && seen[0].contains("http://127.0.0.1:"));
+    assert!(seen
+        .iter()
+        .any(|l| l.contains("us-east-1") && l.contains("http://127.0.0.1:")));
+    assert!(seen
+        .iter()
+        .any(|l| l.contains("eu-west-1") && l.contains("http://127.0.0.1:")));
+    // The gateway answers health.
+    let url = seen[0].split_whitespace().last().unwrap().to_string();
+    let health = http_get::health(&url);
+    assert!(health.contains("\"status\":\"ok\""), "{health}");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            assert!(st.success(), "exit status {st:?}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "kmsim did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A tiny blocking HTTP GET for the health route.
+mod http_get {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    pub fn health(base: &str) -> String {
+        let addr = base.trim_start_matches("http://");
+        let mut s = TcpStream::connect(addr).unwrap();
+        write!(
+            s,
+            "GET /_kmsim/health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    }
+}
