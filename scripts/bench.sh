@@ -40,11 +40,10 @@ openssl speed -seconds 3 -multi 2 rsa2048 2>/dev/null | tee "$OUT/openssl2.txt" 
 openssl_rate() { # file bits
     awk -v b="$2" '$1=="rsa" && $2==b && $3=="bits" { for (i=4;i<=NF;i++) if ($i !~ /s$/) { print $i; exit } }' "$1"
 }
-# -multi output: "rsa 2048 bits ..." once, after the per-process lines.
 SSL1_2048=$(openssl_rate "$OUT/openssl1.txt" 2048)
 SSL1_3072=$(openssl_rate "$OUT/openssl1.txt" 3072)
 SSL1_4096=$(openssl_rate "$OUT/openssl1.txt" 4096)
-SSL2_2048=$(awk '$1=="rsa" && $2=="2048" && $3=="bits" { for (i=4;i<=NF;i++) if ($i !~ /s$/) v=$i } END { print v }' "$OUT/openssl2.txt")
+SSL2_2048=$(openssl_rate "$OUT/openssl2.txt" 2048)
 
 echo "== criterion benches =="
 cargo bench --locked --bench unwrap --bench crypto -- --warm-up-time 1 --measurement-time "$CRITERION_TIME" \

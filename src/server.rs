@@ -44,7 +44,7 @@ pub fn router(endpoint: Endpoint) -> Router {
 }
 
 async fn handle(State(ep): State<Endpoint>, req: Request) -> Response {
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = request_id();
     if req.uri().path().starts_with("/_kmsim/") {
         return crate::admin::handle(&ep.cluster, req).await;
     }
@@ -93,11 +93,6 @@ async fn kms_request(ep: &Endpoint, req: Request, span: &tracing::Span) -> KmsRe
             .run(move || crate::ops::dispatch(&node, &op, &body))
             .await
             .ok_or_else(|| KmsError::internal("the CPU pool has shut down"))?,
-        Placement::Blocking => {
-            tokio::task::spawn_blocking(move || crate::ops::dispatch(&node, &op, &body))
-                .await
-                .map_err(|e| KmsError::internal(format!("operation task failed: {e}")))?
-        }
     }
 }
 
@@ -140,6 +135,16 @@ async fn read_body(body: Body) -> KmsResult<Bytes> {
 
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// A v4 UUID for `x-amzn-RequestId` from aws-lc's user-space generator (no system call per
+/// request, unlike the `uuid` crate's default source).
+fn request_id() -> String {
+    let mut b = [0u8; 16];
+    if aws_lc_rs::rand::SecureRandom::fill(&aws_lc_rs::rand::SystemRandom::new(), &mut b).is_err() {
+        return uuid::Uuid::new_v4().to_string();
+    }
+    uuid::Builder::from_random_bytes(b).into_uuid().to_string()
 }
 
 /// W-2: JSON 1.1 content type and an `x-amzn-RequestId` on every response; never the

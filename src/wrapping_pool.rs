@@ -90,6 +90,18 @@ impl WrappingPool {
         }
     }
 
+    /// Takes a pair if one is ready, without waiting (the common case).
+    pub fn try_take(&self, spec: WrappingKeySpec) -> Option<Arc<WrappingKey>> {
+        let slot = self.slots.iter().find(|s| s.spec == spec)?;
+        let mut st = slot.state.lock();
+        let (key, uses) = st.keys.pop_front()?;
+        if uses > 1 {
+            st.keys.push_back((key.clone(), uses - 1));
+        }
+        refill(slot, &mut st);
+        Some(key)
+    }
+
     /// Ready pairs per spec (for health views and tests).
     pub fn ready(&self, spec: WrappingKeySpec) -> usize {
         self.slots

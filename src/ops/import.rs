@@ -1,6 +1,7 @@
 //! GetParametersForImport, ImportKeyMaterial and DeleteImportedKeyMaterial (contract §3.5 –
-//! §3.7). These run on a blocking thread (see [`super::runs_blocking`]): taking a wrapping
-//! pair may wait for the background generator, and the unwrap is an RSA private-key operation.
+//! §3.7). ImportKeyMaterial runs on the per-core CPU pool (its cost is one RSA private-key
+//! operation, see [`super::placement`]); GetParametersForImport runs inline and waits, off the
+//! executor, only when its wrapping-key pool is empty.
 
 use serde::{Deserialize, Serialize};
 
@@ -81,7 +82,12 @@ pub fn get_parameters_for_import(
         k.permits(OpClass::GetParametersForImport)?;
         Ok(k.arn.clone())
     })??;
-    let wrapping_key = node.wrapping.take(spec)?;
+    // A ready pair is taken at once; only an empty pool makes the request wait for the
+    // background generator, on a thread the executor can spare.
+    let wrapping_key = match node.wrapping.try_take(spec) {
+        Some(k) => k,
+        None => wait_off_executor(|| node.wrapping.take(spec))?,
+    };
     let public_key = wrapping_key.public_key_der.clone();
     // G-4: valid for 24 hours of simulated time from now.
     let valid_to = node.now() + DAY_MS;
@@ -98,6 +104,17 @@ pub fn get_parameters_for_import(
         public_key: Blob(public_key),
         parameters_valid_to: Epoch(valid_to),
     })
+}
+
+/// Runs a blocking wait: through `block_in_place` on a multi-threaded runtime's worker (other
+/// tasks move to other workers), directly anywhere else.
+fn wait_off_executor<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
 }
 
 /// G-6: RSAES_PKCS1_V1_5 was withdrawn (Oct 2023); SM2/SM2PKE exist only in China Regions and

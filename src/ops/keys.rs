@@ -179,7 +179,7 @@ pub fn create_key(node: &Node, req: CreateKeyRequest) -> KmsResult<KeyMetadataRe
     let arn = node.key_arn(&id);
     let now = node.now();
     // S-1/S-2: AWS_KMS keys get fresh material now (RSA generation runs on this blocking
-    // thread, see ops::runs_blocking); EXTERNAL keys wait for an import.
+    // CPU-pool thread, see ops::placement); EXTERNAL keys wait for an import.
     let (state, materials, public_key) = match origin {
         Origin::External => (KeyState::PendingImport, Vec::new(), None),
         _ if spec == KeySpec::SymmetricDefault => (

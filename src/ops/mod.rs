@@ -40,15 +40,12 @@ pub enum Placement {
     Inline,
     /// CPU-heavy (RSA unwrap, signing, asymmetric key generation): the per-core CPU pool.
     Cpu,
-    /// May wait (for a wrapping key pair from the background generator): a blocking thread.
-    Blocking,
 }
 
 /// Where `op` runs.
 pub fn placement(op: &str) -> Placement {
     match op {
         "ImportKeyMaterial" | "CreateKey" | "Sign" | "Verify" => Placement::Cpu,
-        "GetParametersForImport" => Placement::Blocking,
         _ => Placement::Inline,
     }
 }
