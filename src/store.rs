@@ -38,7 +38,8 @@ pub struct Alias {
 pub struct Store {
     region: String,
     bus: Arc<Bus>,
-    keys: DashMap<String, Key>,
+    /// Boxed, so the hash table's buckets stay small however large a key record grows.
+    keys: DashMap<String, Box<Key>>,
     /// Creation order for ListKeys (W-52). A std-style lock, never held across `.await`; taken
     /// only on create, delete and list.
     order: RwLock<BTreeMap<u64, String>>,
@@ -68,7 +69,7 @@ impl Store {
     /// Adds a new key.
     pub fn insert(&self, key: Key) {
         self.order.write().insert(key.seq, key.id.clone());
-        self.keys.insert(key.id.clone(), key);
+        self.keys.insert(key.id.clone(), Box::new(key));
     }
 
     /// Number of keys held.
@@ -189,7 +190,7 @@ impl Store {
                 }]);
             }
         }
-        Some(key)
+        Some(*key)
     }
 
     /// Applies the time rules to every key (the background sweep, and after a clock advance).

@@ -33,8 +33,9 @@ pub struct Key {
     pub policy: std::sync::Arc<str>,
     /// Tags in the order first added; a re-tag replaces the value in place.
     pub tags: Vec<(String, String)>,
-    /// Present iff `MultiRegion=true` (C-7).
-    pub multi_region: Option<MultiRegion>,
+    /// Present iff `MultiRegion=true` (C-7). Boxed: most keys are single-Region, and a key
+    /// should cost a few hundred bytes.
+    pub multi_region: Option<Box<MultiRegion>>,
     /// Symmetric keys: the associated materials in association order (§4.4, W-52).
     pub materials: Vec<Material>,
     /// Automatic rotation of AWS_KMS symmetric keys (K-2); `None` when disabled.

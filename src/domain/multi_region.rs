@@ -285,7 +285,7 @@ pub fn new_replica(
         state: KeyState::Creating,
         policy: local.policy.into(),
         tags: local.tags,
-        multi_region: Some(mr),
+        multi_region: Some(Box::new(mr)),
         materials: Vec::new(),
         auto_rotation: None,
         on_demand_rotations: 0,

@@ -200,10 +200,10 @@ pub fn create_key(node: &Node, req: CreateKeyRequest) -> KmsResult<KeyMetadataRe
     };
     let key = Key {
         multi_region: multi.then(|| {
-            MultiRegion::primary(RegionalKey {
+            Box::new(MultiRegion::primary(RegionalKey {
                 region: node.region.clone(),
                 arn: arn.clone(),
-            })
+            }))
         }),
         id,
         arn,

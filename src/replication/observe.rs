@@ -107,7 +107,7 @@ fn snapshots(
     from: &str,
     before: &[RegionalKey],
     snap: &Snapshot,
-    now: &Option<crate::domain::key::MultiRegion>,
+    now: &Option<Box<crate::domain::key::MultiRegion>>,
 ) -> Vec<Envelope> {
     let current: Vec<&str> = now
         .as_ref()
