@@ -7,7 +7,10 @@ RSA-OAEP of an AES key followed by aes_key_wrap_with_padding for RSA_AES_KEY_WRA
 -> ImportKeyMaterial. Every step of contract scenarios T1 (single-Region symmetric BYOK) and
 T2 (on-demand rotation of imported material), plus an ECC_NIST_P256 SIGN_VERIFY import (T4),
 is checked once against a Region port (us-east-1) and once through the gateway signing for
-eu-west-1 (W-10).
+eu-west-1 (W-10). Then contract scenario T3 (multi-Region BYOK with rotation) runs step by step
+with one client per Region port: A = us-east-1, B = eu-west-1. It uses the simulator's admin
+API on the gateway (POST /_kmsim/bus/drain between a change in one Region and a check in the
+other, GET /_kmsim/clock, and POST /_kmsim/clock/advance to let B's deletion window elapse).
 
 Errors are asserted by botocore's parsed error code and message
 (e.response['Error']['Code'] / ['Message']). Each check prints "ok - ..." or "not ok - ...";
@@ -21,6 +24,7 @@ import argparse
 import datetime as dt
 import hashlib
 import hmac
+import json
 import os
 import re
 import sys
@@ -554,6 +558,338 @@ class Scenario:
                           Signature=sig["Signature"], SigningAlgorithm="ECDSA_SHA_256")
 
 
+# --- T3 (multi-Region BYOK with rotation) ---------------------------------------------------
+
+
+def admin(gateway, path, body=None):
+    """The simulator's admin API (not AWS): GET without a body, POST with a JSON body."""
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(f"{gateway}{path}", data=data,
+                                 method="GET" if body is None else "POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return json.loads(r.read() or b"{}")
+
+
+def epoch(seconds):
+    return dt.datetime.fromtimestamp(seconds, UTC)
+
+
+class MultiRegion:
+    """Contract scenario T3 with one boto3 client per Region endpoint: A is the us-east-1
+    Region port, B the eu-west-1 Region port. Between a change in one Region and a check in the
+    other, POST /_kmsim/bus/drain lets the replication bus deliver (with the runner's delay of 0
+    it already has; draining keeps the checks independent of the delay)."""
+
+    CTX = {"purpose": "e2e-boto3"}  # the encryption context Scenario.decrypts_old uses
+    DNE = "KEY_MATERIAL_DOES_NOT_EXPIRE"
+
+    def __init__(self, gateway, a, b):
+        self.gateway = gateway
+        self.a = a
+        self.b = b
+
+    def at(self, step):
+        self.a.step = self.b.step = step
+
+    def drain(self):
+        admin(self.gateway, "/_kmsim/bus/drain", {})
+
+    def sim_now(self):
+        """The simulated clock (GET /_kmsim/clock), which every time rule reads."""
+        return epoch(admin(self.gateway, "/_kmsim/clock")["now"])
+
+    @staticmethod
+    def mrc(md):
+        c = md.get("MultiRegionConfiguration") or {}
+        return c.get("MultiRegionKeyType"), c.get("PrimaryKey"), c.get("ReplicaKeys") or []
+
+    def materials(self, s, key, what, want):
+        """ListKeyRotations(ALL_KEY_MATERIAL) in Region s: {id: (KeyMaterialState, ImportState,
+        RotationType, has RotationDate)}."""
+        got = {e.get("KeyMaterialId"): (e.get("KeyMaterialState"), e.get("ImportState"),
+                                        e.get("RotationType"), "RotationDate" in e)
+               for e in s.rotations(key, "ALL_KEY_MATERIAL")}
+        s.eq(f"ListKeyRotations(ALL_KEY_MATERIAL) {what}: {{id: (KeyMaterialState, ImportState, "
+             f"RotationType, has RotationDate)}}", got, want)
+
+    def import_refused(self, s, key, material, what, code, **extra):
+        """Fresh parameters in s's Region, wrap, and an ImportKeyMaterial that must fail."""
+        p = s.get_parameters(key, "RSAES_OAEP_SHA_256", "RSA_2048", 2048)
+        s.expect_error(what, "import_key_material", code, KeyId=key, ImportToken=p["ImportToken"],
+                       EncryptedKeyMaterial=wrap_key_material(p["PublicKey"], material,
+                                                              "RSAES_OAEP_SHA_256"),
+                       ExpirationModel=self.DNE, **extra)
+
+    def t3(self):
+        a, b, dne, ctx = self.a, self.b, self.DNE, self.CTX
+        m1, m_other, m3 = (os.urandom(32) for _ in range(3))
+
+        # T3.1 A: CreateKey{Origin: EXTERNAL, MultiRegion: true} (W-40, C-5, S-2)
+        self.at("T3.1")
+        md = a.call("create_key", Origin="EXTERNAL", MultiRegion=True,
+                    Description="e2e boto3 T3 primary")["KeyMetadata"]
+        key = md.get("KeyId", "")
+        a.must(re.fullmatch(r"mrk-[0-9a-f]{32}", key), "CreateKey MultiRegion=true: KeyId is "
+               "mrk- + 32 hex (W-40)", f"got {key!r}")
+        arn_a, arn_b = a.arn(key), b.arn(key)
+        primary = {"Arn": arn_a, "Region": a.region}
+        replica = {"Arn": arn_b, "Region": b.region}
+        a.eq("CreateKey: (Arn, KeyState, Enabled, Origin, MultiRegion) (C-5, S-2)",
+             (md.get("Arn"), md.get("KeyState"), md.get("Enabled"), md.get("Origin"),
+              md.get("MultiRegion")), (arn_a, "PendingImport", False, "EXTERNAL", True))
+        a.eq("CreateKey: (MultiRegionKeyType, PrimaryKey, ReplicaKeys)", self.mrc(md),
+             ("PRIMARY", primary, []))
+
+        # T3.2 A: ReplicateKey before any import (R-3)
+        self.at("T3.2")
+        a.expect_error("ReplicateKey of a PendingImport primary -> KMSInvalidStateException (R-3)",
+                       "replicate_key", "KMSInvalidStateException", f"{arn_a} is pending import.",
+                       KeyId=key, ReplicaRegion=b.region)
+        self.drain()
+        b.expect_error("the refused ReplicateKey made no replica: B DescribeKey -> NotFoundException",
+                       "describe_key", "NotFoundException", f"Key '{arn_b}' does not exist",
+                       KeyId=key)
+
+        # T3.3 A: import m1 -> Enabled, id1 (I-22)
+        self.at("T3.3")
+        resp = a.import_material(key, m1, ExpirationModel=dne)
+        id1 = resp.get("KeyMaterialId", "")
+        a.must(id1 == material_id(key, m1), "A import of m1: KeyMaterialId id1 = HMAC-SHA256(m1, "
+               "key id) (I-22, §6.1)", f"got {id1!r}")
+        a.state(key, "A after the import (I-22, S-4)", "Enabled", id1, dne)
+
+        # T3.4 A: ReplicateKey{B} -> Creating in the response; B PendingImport REPLICA (R-4..R-8)
+        self.at("T3.4")
+        resp = a.call("replicate_key", KeyId=key, ReplicaRegion=b.region,
+                      Description="e2e boto3 T3 replica")
+        rmd = resp.get("ReplicaKeyMetadata", {})
+        r_type, r_primary, r_replicas = self.mrc(rmd)
+        a.eq("ReplicateKey ReplicaKeyMetadata: (KeyId, Arn, KeyState, Enabled, Origin, MultiRegion, "
+             "MultiRegionKeyType, PrimaryKey) (R-4, R-6)",
+             (rmd.get("KeyId"), rmd.get("Arn"), rmd.get("KeyState"), rmd.get("Enabled"),
+              rmd.get("Origin"), rmd.get("MultiRegion"), r_type, r_primary),
+             (key, arn_b, "Creating", False, "EXTERNAL", True, "REPLICA", primary))
+        a.ok(replica in r_replicas, "ReplicateKey ReplicaKeyMetadata: ReplicaKeys contains B (R-6)",
+             f"got {r_replicas!r}")
+        a.ok("CurrentKeyMaterialId" not in rmd, "ReplicateKey ReplicaKeyMetadata: no "
+             "CurrentKeyMaterialId (R-6)", f"got {rmd.get('CurrentKeyMaterialId')!r}")
+        a.ok(isinstance(resp.get("ReplicaPolicy"), str) and resp["ReplicaPolicy"].startswith("{"),
+             "ReplicateKey ReplicaPolicy is a JSON string (§3.8)", f"got {resp.get('ReplicaPolicy')!r}")
+        self.drain()
+        md = b.describe(key)
+        b.eq("B DescribeKey: (Arn, KeyState, Enabled, Origin, MultiRegion, MultiRegionKeyType, "
+             "PrimaryKey, Description) (R-4, R-7)",
+             (md.get("Arn"), md.get("KeyState"), md.get("Enabled"), md.get("Origin"),
+              md.get("MultiRegion"), *self.mrc(md)[:2], md.get("Description")),
+             (arn_b, "PendingImport", False, "EXTERNAL", True, "REPLICA", primary,
+              "e2e boto3 T3 replica"))
+        b.ok(replica in self.mrc(md)[2], "B DescribeKey: ReplicaKeys contains B (R-8)",
+             f"got {self.mrc(md)[2]!r}")
+        md = a.describe(key)
+        a.eq("A DescribeKey after the replication: (KeyState, ReplicaKeys) (R-8)",
+             (md.get("KeyState"), self.mrc(md)[2]), ("Enabled", [replica]))
+        self.materials(b, key, "in B: id1 CURRENT, not imported here (R-7, L-4)",
+                       {id1: ("CURRENT", "PENDING_IMPORT", None, False)})
+        b.pending_import_blocks_encrypt(key, "R-7, E-1")
+
+        # T3.5 B: A's token -> InvalidImportTokenException; other material ->
+        # IncorrectKeyMaterialException; m1 without ImportType -> Enabled, id1 (G-8, I-30)
+        self.at("T3.5")
+        p = a.get_parameters(key, "RSAES_OAEP_SHA_256", "RSA_2048", 2048)
+        b.expect_error("B import with an import token issued in A -> InvalidImportTokenException "
+                       "(G-8, I-7)", "import_key_material", "InvalidImportTokenException",
+                       KeyId=key, ImportToken=p["ImportToken"],
+                       EncryptedKeyMaterial=wrap_key_material(p["PublicKey"], m1,
+                                                              "RSAES_OAEP_SHA_256"),
+                       ExpirationModel=dne)
+        self.import_refused(b, key, m_other, "B import of material other than the primary's -> "
+                            "IncorrectKeyMaterialException (I-30)", "IncorrectKeyMaterialException")
+        md = b.describe(key)
+        b.eq("B after the refused imports: (KeyState, Enabled) (I-12)",
+             (md.get("KeyState"), md.get("Enabled")), ("PendingImport", False))
+        resp = b.import_material(key, m1, ExpirationModel=dne)
+        b.eq("B import of m1 without ImportType: KeyMaterialId is A's id1 (I-30, I-32)",
+             resp.get("KeyMaterialId"), id1)
+        b.state(key, "B after importing m1 (I-29, S-4)", "Enabled", id1, dne)
+        self.drain()
+        a.state(key, "A after B's import", "Enabled", id1, dne)
+        self.materials(b, key, "in B: id1 CURRENT IMPORTED", {id1: ("CURRENT", "IMPORTED", None, False)})
+
+        # T3.6 Encrypt in A, Decrypt in B with and without KeyId (E-6)
+        self.at("T3.6")
+        plain1 = os.urandom(64)
+        enc = a.call("encrypt", KeyId=key, Plaintext=plain1, EncryptionContext=ctx)
+        blob1 = enc["CiphertextBlob"]
+        a.eq("Encrypt in A returns A's ARN", enc.get("KeyId"), arn_a)
+        for how, kwargs in (("without KeyId", {}), ("with KeyId = the mrk- id", {"KeyId": key}),
+                            ("with KeyId = B's ARN", {"KeyId": arn_b})):
+            dec = b.call("decrypt", CiphertextBlob=blob1, EncryptionContext=ctx, **kwargs)
+            b.eq(f"Decrypt in B of A's blob {how}: (Plaintext ok, KeyId, KeyMaterialId) (E-6, E-5)",
+                 (dec.get("Plaintext") == plain1, dec.get("KeyId"), dec.get("KeyMaterialId")),
+                 (True, arn_b, id1))
+        plain_b = os.urandom(48)
+        blob_b = b.call("encrypt", KeyId=key, Plaintext=plain_b, EncryptionContext=ctx)["CiphertextBlob"]
+        dec = a.call("decrypt", CiphertextBlob=blob_b, EncryptionContext=ctx)
+        a.eq("Decrypt in A of B's blob without KeyId: (Plaintext ok, KeyId, KeyMaterialId) (E-6)",
+             (dec.get("Plaintext") == plain_b, dec.get("KeyId"), dec.get("KeyMaterialId")),
+             (True, arn_a, id1))
+
+        # T3.7 A: NEW m3 -> id3 PENDING_MULTI_REGION_IMPORT_AND_ROTATION; A rotate refused;
+        # B NEW refused (I-26, M-3, O-5, I-27)
+        self.at("T3.7")
+        resp = a.import_material(key, m3, ImportType="NEW_KEY_MATERIAL", ExpirationModel=dne)
+        id3 = material_id(key, m3)
+        a.must(resp.get("KeyMaterialId") == id3, "A import of m3 with NEW_KEY_MATERIAL: "
+               "KeyMaterialId id3 = HMAC-SHA256(m3, key id) (I-26, §6.1)",
+               f"want {id3}", f"got  {resp.get('KeyMaterialId')!r}")
+        self.drain()
+        a.state(key, "A: pending material changes nothing (I-26, S-5)", "Enabled", id1, dne)
+        b.state(key, "B: pending material changes nothing (I-26)", "Enabled", id1, dne)
+        pmr = "PENDING_MULTI_REGION_IMPORT_AND_ROTATION"
+        self.materials(a, key, "in A: id3 PENDING_MULTI_REGION_IMPORT_AND_ROTATION, imported (I-26, M-3)",
+                       {id1: ("CURRENT", "IMPORTED", None, False),
+                        id3: (pmr, "IMPORTED", None, False)})
+        self.materials(b, key, "in B: id3 PENDING_MULTI_REGION_IMPORT_AND_ROTATION, not imported "
+                               "(I-26, M-3, L-4)",
+                       {id1: ("CURRENT", "IMPORTED", None, False),
+                        id3: (pmr, "PENDING_IMPORT", None, False)})
+        a.expect_error("A RotateKeyOnDemand while B lacks id3 -> KMSInvalidStateException (O-5)",
+                       "rotate_key_on_demand", "KMSInvalidStateException", KeyId=key)
+        self.import_refused(b, key, m3, "B import of m3 with NEW_KEY_MATERIAL -> "
+                            "UnsupportedOperationException (I-27)", "UnsupportedOperationException",
+                            ImportType="NEW_KEY_MATERIAL")
+        self.drain()
+        self.materials(b, key, "in B after the refused NEW (I-12)",
+                       {id1: ("CURRENT", "IMPORTED", None, False),
+                        id3: (pmr, "PENDING_IMPORT", None, False)})
+
+        # T3.8 B: EXISTING m3 with KeyMaterialId=id3 -> PENDING_ROTATION everywhere (I-31, M-4)
+        self.at("T3.8")
+        resp = b.import_material(key, m3, ImportType="EXISTING_KEY_MATERIAL", KeyMaterialId=id3,
+                                 ExpirationModel=dne)
+        b.eq("B import of m3 with EXISTING_KEY_MATERIAL and KeyMaterialId=id3 returns id3 (I-28, I-31)",
+             resp.get("KeyMaterialId"), id3)
+        self.drain()
+        for s, where in ((a, "A"), (b, "B")):
+            self.materials(s, key, f"in {where}: id3 PENDING_ROTATION once every Region holds it "
+                                   f"(I-31, M-4, L-4)",
+                           {id1: ("CURRENT", "IMPORTED", None, False),
+                            id3: ("PENDING_ROTATION", "IMPORTED", None, False)})
+            s.state(key, f"{where}: still id1 current", "Enabled", id1, dne)
+
+        # T3.9 B: RotateKeyOnDemand refused; A: RotateKeyOnDemand -> id3 current everywhere
+        # (O-4, O-8, M-5, M-10)
+        self.at("T3.9")
+        b.expect_error("B RotateKeyOnDemand -> UnsupportedOperationException (O-4)",
+                       "rotate_key_on_demand", "UnsupportedOperationException", KeyId=key)
+        t_rot = self.sim_now()
+        resp = a.call("rotate_key_on_demand", KeyId=key)
+        a.eq("A RotateKeyOnDemand returns A's ARN (W-45)", resp.get("KeyId"), arn_a)
+        deadline = time.monotonic() + 30  # O-10: clients poll CurrentKeyMaterialId
+        currents = None
+        while time.monotonic() < deadline:
+            self.drain()
+            currents = (a.describe(key).get("CurrentKeyMaterialId"),
+                        b.describe(key).get("CurrentKeyMaterialId"))
+            if currents == (id3, id3):
+                break
+            time.sleep(0.2)
+        a.eq("CurrentKeyMaterialId becomes id3 in A and in B (O-8, M-10)", currents, (id3, id3))
+        dates = []
+        for s, where in ((a, "A"), (b, "B")):
+            s.state(key, f"{where} after the rotation", "Enabled", id3, dne)
+            self.materials(s, key, f"in {where}: id1 NON_CURRENT, id3 CURRENT ON_DEMAND (M-5, L-3, L-4)",
+                           {id1: ("NON_CURRENT", "IMPORTED", None, False),
+                            id3: ("CURRENT", "IMPORTED", "ON_DEMAND", True)})
+            only = s.rotations(key)
+            s.eq(f"ListKeyRotations(default) in {where}: only id3 (L-2)",
+                 [e.get("KeyMaterialId") for e in only], [id3])
+            dates.append(only[0].get("RotationDate") if only else None)
+        a.ok(near(dates[0], t_rot), "RotationDate is about the (simulated) time of the rotation (O-8)",
+             f"rotated at {t_rot.isoformat()}, got {dates[0]}")
+        a.eq("RotationDate is the same in A and B (§4.5)", dates[1], dates[0])
+        plain3, blob3 = a.round_trip(key, id3, "A with id3 current")
+        dec = b.call("decrypt", CiphertextBlob=blob3, EncryptionContext=ctx)
+        b.eq("Decrypt in B of A's id3 blob: (Plaintext ok, KeyId, KeyMaterialId) (E-5, E-6)",
+             (dec.get("Plaintext") == plain3, dec.get("KeyId"), dec.get("KeyMaterialId")),
+             (True, arn_b, id3))
+        b.decrypts_old(key, plain1, blob1, id1, "Decrypt in B of A's id1 blob after the rotation")
+
+        # T3.10 B: DeleteImportedKeyMaterial (current) -> B PendingImport, A Enabled (D-7)
+        self.at("T3.10")
+        resp = b.call("delete_imported_key_material", KeyId=key)
+        b.eq("B DeleteImportedKeyMaterial returns (B's ARN, id3) (D-3)",
+             (resp.get("KeyId"), resp.get("KeyMaterialId")), (arn_b, id3))
+        self.drain()
+        b.state(key, "B after deleting its copy of the current material (D-7, S-6)",
+                "PendingImport", id3, dne)
+        a.state(key, "A is not affected (D-7, §4.5)", "Enabled", id3, dne)
+        self.materials(b, key, "in B: id3 CURRENT, not imported here (D-7, M-7)",
+                       {id1: ("NON_CURRENT", "IMPORTED", None, False),
+                        id3: ("CURRENT", "PENDING_IMPORT", "ON_DEMAND", True)})
+        self.materials(a, key, "in A: unchanged (D-7)",
+                       {id1: ("NON_CURRENT", "IMPORTED", None, False),
+                        id3: ("CURRENT", "IMPORTED", "ON_DEMAND", True)})
+        a.decrypts_old(key, plain1, blob1, id1, "Decrypt in A of its id1 blob")
+        a.decrypts_old(key, plain3, blob3, id3, "Decrypt in A of its id3 blob")
+        for blob, which in ((blob1, "id1"), (blob3, "id3")):
+            b.expect_error(f"Decrypt in B of A's {which} blob -> KMSInvalidStateException pending "
+                           f"import (E-1, E-2)", "decrypt", "KMSInvalidStateException",
+                           f"{arn_b} is pending import.", CiphertextBlob=blob, EncryptionContext=ctx)
+        b.expect_error("Decrypt in B with KeyId = the mrk- id -> the same (E-1)", "decrypt",
+                       "KMSInvalidStateException", f"{arn_b} is pending import.",
+                       CiphertextBlob=blob3, EncryptionContext=ctx, KeyId=key)
+
+        # T3.11 A: ScheduleKeyDeletion -> PendingReplicaDeletion; B: ScheduleKeyDeletion(7) and
+        # the window elapses -> A PendingDeletion with a DeletionDate, B gone (X-3, X-4, X-6)
+        self.at("T3.11")
+        resp = a.call("schedule_key_deletion", KeyId=key)
+        a.eq("A ScheduleKeyDeletion: (KeyId, KeyState, PendingWindowInDays, has DeletionDate) (X-4)",
+             (resp.get("KeyId"), resp.get("KeyState"), resp.get("PendingWindowInDays"),
+              "DeletionDate" in resp), (arn_a, "PendingReplicaDeletion", 30, False))
+        self.drain()
+        md = a.describe(key)
+        a.eq("A DescribeKey: (KeyState, Enabled, PendingDeletionWindowInDays, has DeletionDate, "
+             "ReplicaKeys) (X-4)",
+             (md.get("KeyState"), md.get("Enabled"), md.get("PendingDeletionWindowInDays"),
+              "DeletionDate" in md, self.mrc(md)[2]),
+             ("PendingReplicaDeletion", False, 30, False, [replica]))
+        a.expect_error("Encrypt in A -> KMSInvalidStateException pending deletion (E-1)", "encrypt",
+                       "KMSInvalidStateException", f"{arn_a} is pending deletion.",
+                       KeyId=key, Plaintext=b"blocked")
+        md = b.describe(key)
+        b.eq("B is not affected by the primary's schedule (X-7)", md.get("KeyState"), "PendingImport")
+        t_sched = self.sim_now()
+        resp = b.call("schedule_key_deletion", KeyId=key, PendingWindowInDays=7)
+        b.eq("B ScheduleKeyDeletion(7): (KeyId, KeyState, PendingWindowInDays) (X-3)",
+             (resp.get("KeyId"), resp.get("KeyState"), resp.get("PendingWindowInDays")),
+             (arn_b, "PendingDeletion", 7))
+        b.ok(near(resp.get("DeletionDate"), t_sched + dt.timedelta(days=7)),
+             "B DeletionDate is about (simulated) now + 7 days (X-3)",
+             f"now {t_sched.isoformat()}, got {resp.get('DeletionDate')}")
+        self.drain()
+        md = a.describe(key)
+        a.eq("A while B is only scheduled: (KeyState, has DeletionDate) (X-4)",
+             (md.get("KeyState"), "DeletionDate" in md), ("PendingReplicaDeletion", False))
+        clock = admin(self.gateway, "/_kmsim/clock/advance", {"seconds": 604801})
+        self.drain()
+        t_del = epoch(clock["now"])
+        md = a.describe(key)
+        a.eq("A after B's window elapsed: (KeyState, Enabled, has DeletionDate, ReplicaKeys) "
+             "(X-4, X-6, S-11)",
+             (md.get("KeyState"), md.get("Enabled"), "DeletionDate" in md, self.mrc(md)[2]),
+             ("PendingDeletion", False, True, []))
+        a.ok(near(md.get("DeletionDate"), t_del + dt.timedelta(days=30)),
+             "A DeletionDate is about the replica's deletion + 30 days (X-4)",
+             f"simulated now {t_del.isoformat()}, got {md.get('DeletionDate')}")
+        b.expect_error("B DescribeKey after its window -> NotFoundException (X-6, S-13)",
+                       "describe_key", "NotFoundException", f"Key '{arn_b}' does not exist",
+                       KeyId=key)
+        b_keys = {k["KeyId"] for k in b.call("list_keys")["Keys"]}
+        b.ok(key not in b_keys, "B ListKeys no longer lists the key (X-6)")
+
+
 def health(gateway):
     try:
         with urllib.request.urlopen(f"{gateway}/_kmsim/health", timeout=5) as r:
@@ -594,6 +930,11 @@ def main():
         us.ok(not eu_keys & us_keys, "no key is in both Regions")
 
     eu.run("W-10", isolation)
+
+    # T3 after the W-10 count: it adds keys to both Regions, and moves the simulated clock.
+    a = Scenario(report, "T3 A (us-east-1 port)", ports["us-east-1"], "us-east-1", args.account)
+    b = Scenario(report, "T3 B (eu-west-1 port)", ports["eu-west-1"], "eu-west-1", args.account)
+    a.run("T3", MultiRegion(args.gateway, a, b).t3)
     status = health(args.gateway)
     report.check(status == 200, "GET /_kmsim/health still answers at the end", f"got {status}")
     return report.summary()

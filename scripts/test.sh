@@ -11,3 +11,4 @@ export KMSIM_BIN="${KMSIM_BIN:-$PWD/target/debug/kmsim}"
 cargo build --locked --bin kmsim
 scripts/e2e-cli.sh
 scripts/e2e-boto3.sh
+scripts/e2e-walkthrough.sh
