@@ -121,17 +121,14 @@ impl KeyMetadata {
     }
 }
 
-/// C-20/R-6: `CurrentKeyMaterialId` only for SYMMETRIC_DEFAULT keys once any material has
-/// been imported into this Region's key (always for AWS_KMS keys); it stays after the current
-/// material is deleted.
+/// C-20/M-10/R-6: `CurrentKeyMaterialId` only for SYMMETRIC_DEFAULT keys that have a CURRENT
+/// material — in every Region of a multi-Region set, a replica whose own copy is still
+/// PENDING_IMPORT included (M-10) — except while a new replica is `Creating`. It stays
+/// after the current material is deleted.
 fn current_material_id(key: &Key) -> Option<String> {
-    if key.spec != KeySpec::SymmetricDefault || key.usage != KeyUsage::EncryptDecrypt {
-        return None;
-    }
-    // An EXTERNAL key (a replica too) shows it only once something was imported into it;
-    // a replica still `Creating` shows none.
-    if key.state == KeyState::Creating
-        || (key.origin == crate::domain::enums::Origin::External && !key.ever_imported)
+    if key.spec != KeySpec::SymmetricDefault
+        || key.usage != KeyUsage::EncryptDecrypt
+        || key.state == KeyState::Creating
     {
         return None;
     }
