@@ -435,6 +435,9 @@ mod tests {
                 if ok {
                     k = copy;
                 }
+                // A pending material deleted before rotation loses its association (D-5); if it
+                // comes back it is a new association, placed last.
+                order.retain(|id| k.materials.iter().any(|m| m.id == *id));
                 for m in &k.materials {
                     if !order.contains(&m.id) {
                         order.push(m.id);

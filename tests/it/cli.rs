@@ -4,9 +4,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn kmsim() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_kmsim"))
-}
+use crate::common::kmsim;
 
 fn write_config(dir: &tempfile::TempDir, text: &str) -> std::path::PathBuf {
     let p = dir.path().join("regions.toml");

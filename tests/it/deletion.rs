@@ -1,59 +1,10 @@
 //! ScheduleKeyDeletion / CancelKeyDeletion and the deletion window on the simulated clock
 //! (contract §3.15, X-1 … X-8, S-10 … S-13).
 
-use crate::common::*;
 use aws_sdk_kms::primitives::Blob;
-use aws_sdk_kms::types::{KeyState, OriginType};
-use aws_sdk_kms::Client;
-use serde_json::Value;
+use aws_sdk_kms::types::KeyState;
 
-const DAY: f64 = 86_400.0;
-
-/// The simulated clock, in epoch seconds.
-async fn sim_now(tc: &TestCluster) -> f64 {
-    let v: Value = reqwest::get(format!("{}/_kmsim/clock", tc.gateway_url()))
-        .await
-        .expect("clock")
-        .json()
-        .await
-        .expect("clock json");
-    v["now"].as_f64().expect("now")
-}
-
-async fn new_key(c: &Client) -> String {
-    c.create_key()
-        .send()
-        .await
-        .unwrap()
-        .key_metadata()
-        .unwrap()
-        .key_id()
-        .to_string()
-}
-
-async fn key_state(c: &Client, id: &str) -> KeyState {
-    c.describe_key()
-        .key_id(id)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata()
-        .unwrap()
-        .key_state()
-        .unwrap()
-        .clone()
-}
-
-async fn listed_ids(c: &Client) -> Vec<String> {
-    c.list_keys()
-        .send()
-        .await
-        .unwrap()
-        .keys()
-        .iter()
-        .map(|k| k.key_id().unwrap().to_string())
-        .collect()
-}
+use crate::common::*;
 
 #[tokio::test]
 async fn schedule_rejects_window_outside_7_to_30_x1() {
@@ -109,24 +60,9 @@ async fn schedule_allowed_from_enabled_disabled_and_pending_import_x2() {
     let enabled = new_key(&c).await;
     let disabled = new_key(&c).await;
     c.disable_key().key_id(&disabled).send().await.unwrap();
-    let pending_import = c
-        .create_key()
-        .origin(OriginType::External)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata()
-        .unwrap()
-        .key_id()
-        .to_string();
+    let pending_import = external_key(&c).await.0;
     for id in [&enabled, &disabled, &pending_import] {
-        let out = c
-            .schedule_key_deletion()
-            .key_id(id)
-            .pending_window_in_days(7)
-            .send()
-            .await
-            .unwrap();
+        let out = schedule_deletion(&c, id, 7).await;
         assert_eq!(out.key_state(), Some(&KeyState::PendingDeletion), "{id}");
         assert_eq!(key_state(&c, id).await, KeyState::PendingDeletion);
     }
@@ -138,13 +74,7 @@ async fn schedule_twice_is_pending_deletion_error_x2() {
     let tc = TestCluster::start().await;
     let c = tc.client("us-east-1");
     let id = new_key(&c).await;
-    let first = c
-        .schedule_key_deletion()
-        .key_id(&id)
-        .pending_window_in_days(10)
-        .send()
-        .await
-        .unwrap();
+    let first = schedule_deletion(&c, &id, 10).await;
     let (code, msg) = err_code(
         c.schedule_key_deletion()
             .key_id(&id)
@@ -172,13 +102,7 @@ async fn schedule_sets_pending_deletion_and_deletion_date_x3() {
     let c = tc.client("us-east-1");
     let id = new_key(&c).await;
     let before = sim_now(&tc).await;
-    let out = c
-        .schedule_key_deletion()
-        .key_id(&id)
-        .pending_window_in_days(9)
-        .send()
-        .await
-        .unwrap();
+    let out = schedule_deletion(&c, &id, 9).await;
     let after = sim_now(&tc).await;
     // W-45: the response names the key by ARN.
     assert_eq!(out.key_id(), Some(arn("us-east-1", &id).as_str()));
@@ -316,12 +240,7 @@ async fn key_is_removed_when_the_window_ends_x6() {
     let c = tc.client("us-east-1");
     let doomed = new_key(&c).await;
     let kept = new_key(&c).await;
-    c.schedule_key_deletion()
-        .key_id(&doomed)
-        .pending_window_in_days(7)
-        .send()
-        .await
-        .unwrap();
+    schedule_deletion(&c, &doomed, 7).await;
     // One day short of the window: still there, still pending deletion.
     tc.advance(6.0 * DAY).await;
     assert_eq!(key_state(&c, &doomed).await, KeyState::PendingDeletion);
@@ -348,12 +267,7 @@ async fn removal_is_seen_by_list_keys_without_touching_the_key_x6() {
     let tc = TestCluster::start().await;
     let c = tc.client("eu-west-1");
     let doomed = new_key(&c).await;
-    c.schedule_key_deletion()
-        .key_id(&doomed)
-        .pending_window_in_days(30)
-        .send()
-        .await
-        .unwrap();
+    schedule_deletion(&c, &doomed, 30).await;
     tc.advance(30.0 * DAY + 1.0).await;
     assert!(listed_ids(&c).await.is_empty());
     tc.stop().await;
@@ -373,13 +287,7 @@ async fn multi_region_primary_without_replicas_goes_pending_deletion_x3_x4() {
         .unwrap()
         .key_id()
         .to_string();
-    let out = c
-        .schedule_key_deletion()
-        .key_id(&id)
-        .pending_window_in_days(7)
-        .send()
-        .await
-        .unwrap();
+    let out = schedule_deletion(&c, &id, 7).await;
     assert_eq!(out.key_state(), Some(&KeyState::PendingDeletion));
     assert!(out.deletion_date().is_some());
     assert_eq!(out.pending_window_in_days(), Some(7));
@@ -398,16 +306,7 @@ async fn multi_region_primary_without_replicas_goes_pending_deletion_x3_x4() {
 async fn cancel_deletion_of_external_key_without_material_is_pending_import_x8() {
     let tc = TestCluster::start().await;
     let c = tc.client("us-east-1");
-    let id = c
-        .create_key()
-        .origin(OriginType::External)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata()
-        .unwrap()
-        .key_id()
-        .to_string();
+    let id = external_key(&c).await.0;
     c.schedule_key_deletion().key_id(&id).send().await.unwrap();
     assert_eq!(key_state(&c, &id).await, KeyState::PendingDeletion);
     c.cancel_key_deletion().key_id(&id).send().await.unwrap();

@@ -1,28 +1,9 @@
 //! The gateway: Region routing by the SigV4 credential scope (W-10, W-11), the default Region
 //! for unsigned requests, and the `/_kmsim/` admin surface (health, clock).
 
-use crate::common::*;
 use serde_json::{json, Value};
 
-async fn get_json(url: &str) -> (u16, Value) {
-    let resp = reqwest::get(url).await.expect("GET");
-    let status = resp.status().as_u16();
-    let body = resp.json().await.unwrap_or(Value::Null);
-    (status, body)
-}
-
-async fn post_body(url: &str, body: &str) -> (u16, Value) {
-    let resp = reqwest::Client::new()
-        .post(url)
-        .header("Content-Type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("POST {url}: the server dropped the request: {e}"));
-    let status = resp.status().as_u16();
-    let body = resp.json().await.unwrap_or(Value::Null);
-    (status, body)
-}
+use crate::common::*;
 
 #[tokio::test]
 async fn gateway_routes_by_signing_region_w10() {
@@ -187,13 +168,10 @@ async fn clock_reports_now_and_advances() {
     assert_eq!(status, 200);
     let now0 = c0["now"].as_f64().expect("now");
     assert_eq!(c0["offsetSeconds"].as_f64(), Some(0.0));
-    let wall = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64();
+    let wall = wall_secs();
     assert!((now0 - wall).abs() < 5.0, "{now0} vs {wall}");
 
-    let (status, c1) = post_body(
+    let (status, c1) = post_json(
         &format!("{url}/_kmsim/clock/advance"),
         r#"{"seconds": 3600}"#,
     )
@@ -204,7 +182,7 @@ async fn clock_reports_now_and_advances() {
     assert!(now1 >= now0 + 3600.0, "{now0} -> {now1}");
 
     // Fractional seconds accumulate; GET shows the same offset.
-    let (status, c2) = post_body(
+    let (status, c2) = post_json(
         &format!("{url}/_kmsim/clock/advance"),
         r#"{"seconds": 0.5}"#,
     )
@@ -214,7 +192,7 @@ async fn clock_reports_now_and_advances() {
     let (_, c3) = get_json(&format!("{url}/_kmsim/clock")).await;
     assert_eq!(c3["offsetSeconds"].as_f64(), Some(3600.5));
     // Zero is allowed and changes nothing.
-    let (status, c4) = post_body(&format!("{url}/_kmsim/clock/advance"), r#"{"seconds": 0}"#).await;
+    let (status, c4) = post_json(&format!("{url}/_kmsim/clock/advance"), r#"{"seconds": 0}"#).await;
     assert_eq!(status, 200);
     assert_eq!(c4["offsetSeconds"].as_f64(), Some(3600.5));
     tc.stop().await;
@@ -231,7 +209,7 @@ async fn clock_advance_rejects_negative_or_missing_seconds() {
         "",
         "not json",
     ] {
-        let (status, body) = post_body(&url, bad).await;
+        let (status, body) = post_json(&url, bad).await;
         assert_eq!(status, 400, "{bad}");
         assert_eq!(body["__type"], json!("ValidationException"), "{bad}");
         assert_eq!(
@@ -299,7 +277,7 @@ async fn clock_advance_rejects_a_value_that_would_overflow_the_clock() {
     // DESIGN.md: bad input gets a 400, never a panic and never a state change.
     let tc = TestCluster::start().await;
     let url = tc.gateway_url();
-    let (status, body) = post_body(
+    let (status, body) = post_json(
         &format!("{url}/_kmsim/clock/advance"),
         r#"{"seconds": 1e300}"#,
     )

@@ -1,7 +1,6 @@
 //! `kmsim load`: argument errors, the JSON line's shape, and short runs against an in-process
 //! cluster (no timing is asserted).
 
-use std::process::Command;
 use std::time::Duration;
 
 use kmsim::load::{run, LoadConfig, Op};
@@ -23,9 +22,7 @@ const KEYS: [&str; 10] = [
 
 fn assert_shape(v: &serde_json::Value, op: &str) {
     let obj = v.as_object().expect("one JSON object");
-    let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
-    keys.sort_unstable();
-    assert_eq!(keys, KEYS, "exactly the documented keys");
+    assert_eq!(members(v), KEYS, "exactly the documented keys");
     assert_eq!(obj["op"], op);
     assert!(obj["errors"].is_object());
     for k in ["ok", "concurrency"] {
@@ -88,11 +85,9 @@ async fn failures_are_counted_by_error_code_and_fail_the_run() {
     tc.stop().await;
 }
 
-fn kmsim(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_kmsim"))
-        .args(args)
-        .output()
-        .expect("run kmsim")
+/// Runs `kmsim` with `args` to completion.
+fn run_kmsim(args: &[&str]) -> std::process::Output {
+    kmsim().args(args).output().expect("run kmsim")
 }
 
 #[test]
@@ -128,7 +123,7 @@ fn argument_errors_exit_2_with_a_message() {
             "is not a number of seconds",
         ),
     ] {
-        let out = kmsim(args);
+        let out = run_kmsim(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(needle), "{args:?}: {err}");
@@ -137,7 +132,7 @@ fn argument_errors_exit_2_with_a_message() {
 
 #[test]
 fn an_unreachable_endpoint_is_a_setup_failure() {
-    let out = kmsim(&[
+    let out = run_kmsim(&[
         "load",
         "--endpoint",
         "http://127.0.0.1:9",
@@ -155,7 +150,7 @@ async fn the_binary_prints_one_json_line() {
     let tc = TestCluster::start().await;
     let url = tc.region_url("eu-west-1");
     let out = tokio::task::spawn_blocking(move || {
-        kmsim(&[
+        run_kmsim(&[
             "load",
             "--endpoint",
             &url,

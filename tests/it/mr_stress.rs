@@ -17,10 +17,8 @@ use aws_sdk_kms::Client;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use crate::common::mr::*;
 use crate::common::*;
-use crate::mr_rules::{
-    byok_set, describe, import_as, mr_view, rotations, shared, MrView, SharedEntry, A, B, C,
-};
 use crate::wrap::*;
 
 const TASKS_PER_REGION: usize = 8;
@@ -94,10 +92,6 @@ impl Tally {
         }
         self.unexpected.extend(other.unexpected);
     }
-}
-
-fn is_hex64(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// The newest material most of the time (that is the one the set is waiting for), else any.
@@ -185,7 +179,7 @@ async fn worker(
                     t.unexpected
                         .push(format!("Decrypt in {region}: wrong plaintext"));
                 }
-                if !out.key_material_id().is_some_and(is_hex64) {
+                if !out.key_material_id().is_some_and(is_key_material_id) {
                     t.unexpected.push(format!(
                         "Decrypt in {region}: KeyMaterialId {:?}",
                         out.key_material_id()
@@ -200,7 +194,7 @@ async fn worker(
                 let state = md.key_state().expect("KeyState");
                 if md.enabled() != (*state == KeyState::Enabled)
                     || !matches!(state, KeyState::Enabled | KeyState::PendingImport)
-                    || !md.current_key_material_id().is_some_and(is_hex64)
+                    || !md.current_key_material_id().is_some_and(is_key_material_id)
                 {
                     t.unexpected
                         .push(format!("DescribeKey in {region}: {md:?}"));

@@ -1,72 +1,19 @@
 //! Multi-Region keys over the replication bus: scenario T3 (contract §9) step by step.
 
-use aws_sdk_kms::primitives::Blob;
-use aws_sdk_kms::types::{
-    ImportType, IncludeKeyMaterial, KeyMaterialState, KeyState, MultiRegionKeyType, OriginType,
-};
-use aws_sdk_kms::Client;
+use aws_sdk_kms::types::{ImportType, KeyMaterialState, KeyState, MultiRegionKeyType, OriginType};
 
+use crate::common::mr::{mrk, A, B};
 use crate::common::*;
-use crate::wrap::{import_material, import_with, random_material};
-
-const A: &str = "us-east-1";
-const B: &str = "eu-west-1";
-const OAEP: &str = "RSAES_OAEP_SHA_256";
-const RSA: &str = "RSA_2048";
-
-async fn state(c: &Client, id: &str) -> KeyState {
-    c.describe_key()
-        .key_id(id)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata()
-        .unwrap()
-        .key_state()
-        .unwrap()
-        .clone()
-}
-
-async fn current_id(c: &Client, id: &str) -> Option<String> {
-    c.describe_key()
-        .key_id(id)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata()
-        .unwrap()
-        .current_key_material_id()
-        .map(str::to_string)
-}
-
-async fn material_state(c: &Client, id: &str, mid: &str) -> KeyMaterialState {
-    let out = c
-        .list_key_rotations()
-        .key_id(id)
-        .include_key_material(IncludeKeyMaterial::AllKeyMaterial)
-        .send()
-        .await
-        .unwrap();
-    out.rotations()
-        .iter()
-        .find(|r| r.key_material_id() == Some(mid))
-        .and_then(|r| r.key_material_state().cloned())
-        .unwrap_or_else(|| panic!("material {mid} not listed"))
-}
+use crate::wrap::{
+    import_as, import_material, import_new, import_with, random_material, OAEP_256, RSA_2048,
+};
 
 #[tokio::test]
 async fn scenario_t3_multi_region_byok_with_rotation() {
     let tc = TestCluster::start().await;
     let (a, b) = (tc.client(A), tc.client(B));
     // 1. An EXTERNAL multi-Region primary.
-    let md = a
-        .create_key()
-        .origin(OriginType::External)
-        .multi_region(true)
-        .send()
-        .await
-        .unwrap();
-    let id = md.key_metadata().unwrap().key_id().to_string();
+    let id = mrk(&a, OriginType::External).await;
     assert!(id.starts_with("mrk-"));
     // 2. It cannot be replicated before it holds material.
     let (code, msg) = err_code(a.replicate_key().key_id(&id).replica_region(B).send().await);
@@ -74,13 +21,13 @@ async fn scenario_t3_multi_region_byok_with_rotation() {
     assert_eq!(msg.unwrap(), format!("{} is pending import.", arn(A, &id)));
     // 3. Import m1 into A.
     let m1 = random_material(32);
-    let id1 = import_material(&a, &id, &m1, OAEP, RSA, None)
+    let id1 = import_material(&a, &id, &m1, OAEP_256, RSA_2048, None)
         .await
         .unwrap()
         .key_material_id()
         .unwrap()
         .to_string();
-    assert_eq!(state(&a, &id).await, KeyState::Enabled);
+    assert_eq!(key_state(&a, &id).await, KeyState::Enabled);
     // 4. Replicate to B: Creating in the response, PendingImport in B, listed everywhere.
     let rep = a
         .replicate_key()
@@ -119,24 +66,16 @@ async fn scenario_t3_multi_region_byok_with_rotation() {
         "C-22: the primary lists the replica"
     );
     // 5. B refuses other material, takes m1 without ImportType (I-30), same id.
-    let (code, _) = err_code(import_material(&b, &id, &random_material(32), OAEP, RSA, None).await);
+    let (code, _) =
+        err_code(import_material(&b, &id, &random_material(32), OAEP_256, RSA_2048, None).await);
     assert_eq!(code, "IncorrectKeyMaterialException");
-    let got = import_material(&b, &id, &m1, OAEP, RSA, None)
+    let got = import_material(&b, &id, &m1, OAEP_256, RSA_2048, None)
         .await
         .unwrap();
     assert_eq!(got.key_material_id(), Some(id1.as_str()));
-    assert_eq!(state(&b, &id).await, KeyState::Enabled);
+    assert_eq!(key_state(&b, &id).await, KeyState::Enabled);
     // 6. Encrypt in A, decrypt in B with and without KeyId; B's ARN answers (E-6).
-    let blob = a
-        .encrypt()
-        .key_id(&id)
-        .plaintext(Blob::new(b"across regions".to_vec()))
-        .send()
-        .await
-        .unwrap()
-        .ciphertext_blob()
-        .unwrap()
-        .clone();
+    let blob = encrypt(&a, &id, b"across regions").await;
     for key_id in [None, Some(id.clone()), Some(arn(B, &id))] {
         let out = b
             .decrypt()
@@ -150,15 +89,7 @@ async fn scenario_t3_multi_region_byok_with_rotation() {
     }
     // 7. New material m3 into A: pending everywhere; rotation refused; B refuses NEW.
     let m3 = random_material(32);
-    let id3 = import_with(&a, &id, &m3, OAEP, RSA, |r| {
-        r.import_type(ImportType::NewKeyMaterial)
-            .expiration_model(aws_sdk_kms::types::ExpirationModelType::KeyMaterialDoesNotExpire)
-    })
-    .await
-    .unwrap()
-    .key_material_id()
-    .unwrap()
-    .to_string();
+    let id3 = import_new(&a, &id, &m3).await;
     assert_eq!(
         material_state(&a, &id, &id3).await,
         KeyMaterialState::PendingMultiRegionImportAndRotation
@@ -169,16 +100,10 @@ async fn scenario_t3_multi_region_byok_with_rotation() {
     );
     let (code, _) = err_code(a.rotate_key_on_demand().key_id(&id).send().await);
     assert_eq!(code, "KMSInvalidStateException");
-    let (code, _) = err_code(
-        import_with(&b, &id, &m3, OAEP, RSA, |r| {
-            r.import_type(ImportType::NewKeyMaterial)
-                .expiration_model(aws_sdk_kms::types::ExpirationModelType::KeyMaterialDoesNotExpire)
-        })
-        .await,
-    );
+    let (code, _) = err_code(import_as(&b, &id, &m3, Some(ImportType::NewKeyMaterial)).await);
     assert_eq!(code, "UnsupportedOperationException");
     // 8. B imports m3 as EXISTING with its id: PENDING_ROTATION in both.
-    import_with(&b, &id, &m3, OAEP, RSA, |r| {
+    import_with(&b, &id, &m3, OAEP_256, RSA_2048, |r| {
         r.import_type(ImportType::ExistingKeyMaterial)
             .key_material_id(&id3)
             .expiration_model(aws_sdk_kms::types::ExpirationModelType::KeyMaterialDoesNotExpire)
@@ -196,21 +121,23 @@ async fn scenario_t3_multi_region_byok_with_rotation() {
     // 9. B cannot rotate; A can; id3 is current everywhere, id1 NON_CURRENT.
     let (code, _) = err_code(b.rotate_key_on_demand().key_id(&id).send().await);
     assert_eq!(code, "UnsupportedOperationException");
-    a.rotate_key_on_demand().key_id(&id).send().await.unwrap();
-    assert_eq!(current_id(&a, &id).await.as_deref(), Some(id3.as_str()));
-    assert_eq!(current_id(&b, &id).await.as_deref(), Some(id3.as_str()));
+    rotate(&a, &id).await;
+    assert_eq!(
+        current_material_id(&a, &id).await.as_deref(),
+        Some(id3.as_str())
+    );
+    assert_eq!(
+        current_material_id(&b, &id).await.as_deref(),
+        Some(id3.as_str())
+    );
     assert_eq!(
         material_state(&b, &id, &id1).await,
         KeyMaterialState::NonCurrent
     );
     // 10. B deletes its current material: only B goes PendingImport.
-    b.delete_imported_key_material()
-        .key_id(&id)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(state(&b, &id).await, KeyState::PendingImport);
-    assert_eq!(state(&a, &id).await, KeyState::Enabled);
+    delete_material(&b, &id, None).await;
+    assert_eq!(key_state(&b, &id).await, KeyState::PendingImport);
+    assert_eq!(key_state(&a, &id).await, KeyState::Enabled);
     a.decrypt()
         .ciphertext_blob(blob.clone())
         .send()
@@ -220,21 +147,10 @@ async fn scenario_t3_multi_region_byok_with_rotation() {
     assert_eq!(code, "KMSInvalidStateException");
     assert_eq!(msg.unwrap(), format!("{} is pending import.", arn(B, &id)));
     // 11. Deleting the set: the primary waits for its replica.
-    let out = a
-        .schedule_key_deletion()
-        .key_id(&id)
-        .pending_window_in_days(7)
-        .send()
-        .await
-        .unwrap();
+    let out = schedule_deletion(&a, &id, 7).await;
     assert_eq!(out.key_state(), Some(&KeyState::PendingReplicaDeletion));
     assert!(out.deletion_date().is_none());
-    b.schedule_key_deletion()
-        .key_id(&id)
-        .pending_window_in_days(7)
-        .send()
-        .await
-        .unwrap();
+    schedule_deletion(&b, &id, 7).await;
     tc.advance(7.0 * 86400.0 + 1.0).await;
     let md = a.describe_key().key_id(&id).send().await.unwrap();
     let md = md.key_metadata().unwrap();

@@ -2,53 +2,20 @@
 //! InvalidArn errors (contract §1.5, W-43, W-44).
 
 use crate::common::*;
-use aws_sdk_kms::Client;
-
-async fn new_key(c: &Client) -> String {
-    c.create_key()
-        .send()
-        .await
-        .unwrap()
-        .key_metadata()
-        .unwrap()
-        .key_id()
-        .to_string()
-}
-
-fn alias_arn(region: &str, name: &str) -> String {
-    format!("arn:aws:kms:{region}:{ACCOUNT}:{name}")
-}
-
-async fn describe(c: &Client, key_id: &str) -> String {
-    c.describe_key()
-        .key_id(key_id)
-        .send()
-        .await
-        .unwrap()
-        .key_metadata()
-        .unwrap()
-        .key_id()
-        .to_string()
-}
 
 #[tokio::test]
 async fn describe_key_accepts_key_id_key_arn_alias_name_and_alias_arn_w43() {
     let tc = TestCluster::start().await;
     let c = tc.client("ap-southeast-2");
     let id = new_key(&c).await;
-    c.create_alias()
-        .alias_name("alias/by-any-name")
-        .target_key_id(&id)
-        .send()
-        .await
-        .unwrap();
+    create_alias(&c, "alias/by-any-name", &id).await;
     for key_ref in [
         id.clone(),
         arn("ap-southeast-2", &id),
         "alias/by-any-name".to_string(),
         alias_arn("ap-southeast-2", "alias/by-any-name"),
     ] {
-        assert_eq!(describe(&c, &key_ref).await, id, "{key_ref}");
+        assert_eq!(described_id(&c, &key_ref).await, id, "{key_ref}");
     }
     tc.stop().await;
 }
@@ -59,8 +26,8 @@ async fn multi_region_key_id_resolves_like_a_uuid_w44() {
     let c = tc.client("us-east-1");
     let out = c.create_key().multi_region(true).send().await.unwrap();
     let id = out.key_metadata().unwrap().key_id().to_string();
-    assert_eq!(describe(&c, &id).await, id);
-    assert_eq!(describe(&c, &arn("us-east-1", &id)).await, id);
+    assert_eq!(described_id(&c, &id).await, id);
+    assert_eq!(described_id(&c, &arn("us-east-1", &id)).await, id);
     // A well-formed mrk id that does not exist.
     let missing = "mrk-0123456789abcdef0123456789abcdef";
     let (code, msg) = err_code(c.describe_key().key_id(missing).send().await);
@@ -77,12 +44,7 @@ async fn alias_is_refused_by_key_id_only_operations_w43() {
     let tc = TestCluster::start().await;
     let c = tc.client("us-east-1");
     let id = new_key(&c).await;
-    c.create_alias()
-        .alias_name("alias/only-ids")
-        .target_key_id(&id)
-        .send()
-        .await
-        .unwrap();
+    create_alias(&c, "alias/only-ids", &id).await;
     let (code, msg) = err_code(c.enable_key().key_id("alias/only-ids").send().await);
     assert_eq!(code, "NotFoundException");
     assert_eq!(msg.as_deref(), Some("Invalid keyId 'alias/only-ids'"));
@@ -246,12 +208,7 @@ async fn key_is_resolved_in_the_request_region_only_c21() {
     let us = tc.client("us-east-1");
     let eu = tc.client("eu-west-1");
     let id = new_key(&us).await;
-    us.create_alias()
-        .alias_name("alias/home")
-        .target_key_id(&id)
-        .send()
-        .await
-        .unwrap();
+    create_alias(&us, "alias/home", &id).await;
     let (code, msg) = err_code(eu.describe_key().key_id(&id).send().await);
     assert_eq!(code, "NotFoundException");
     assert_eq!(

@@ -1,5 +1,9 @@
-use crate::common::*;
+//! The shortest path through the cluster: CreateKey, Encrypt and Decrypt on a Region port and
+//! through the gateway.
+
 use aws_sdk_kms::primitives::Blob;
+
+use crate::common::*;
 
 #[tokio::test]
 async fn create_encrypt_decrypt_through_region_port_and_gateway() {

@@ -11,12 +11,10 @@ use std::fmt;
 
 use aws_sdk_kms::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_kms::primitives::Blob;
-use aws_sdk_kms::types::{DataKeySpec, KeyState, OriginType, Tag};
+use aws_sdk_kms::types::{DataKeySpec, KeyState, OriginType};
 use aws_sdk_kms::Client;
 
 use crate::common::*;
-
-const REGION: &str = "us-east-1";
 
 /// The key states a cell can start from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,18 +173,8 @@ fn blob_naming(key_id: &str) -> Blob {
     Blob::new(b)
 }
 
-async fn enabled_key(c: &Client) -> String {
-    c.create_key()
-        .send()
-        .await
-        .expect("CreateKey")
-        .key_metadata()
-        .expect("KeyMetadata")
-        .key_id()
-        .to_string()
-}
-
-async fn key_state(c: &Client, id: &str) -> Option<KeyState> {
+/// The key's state, or None when DescribeKey fails.
+async fn observed_state(c: &Client, id: &str) -> Option<KeyState> {
     c.describe_key()
         .key_id(id)
         .send()
@@ -205,7 +193,7 @@ async fn subject(c: &Client, state: State, n: usize) -> Subject {
         .create_key()
         .origin(origin)
         .description("state table")
-        .tags(Tag::builder().tag_key("k").tag_value("v").build().unwrap())
+        .tags(tag("k", "v"))
         .send()
         .await
         .expect("CreateKey")
@@ -215,24 +203,11 @@ async fn subject(c: &Client, state: State, n: usize) -> Subject {
     let id = md.key_id().to_string();
     let arn = md.arn().expect("Arn").to_string();
     let alias = format!("alias/state-{n}");
-    c.create_alias()
-        .alias_name(&alias)
-        .target_key_id(&id)
-        .send()
-        .await
-        .expect("CreateAlias");
+    create_alias(c, &alias, &id).await;
     let blob = if state.external() {
         blob_naming(&id)
     } else {
-        c.encrypt()
-            .key_id(&id)
-            .plaintext(Blob::new(b"state".to_vec()))
-            .send()
-            .await
-            .expect("Encrypt")
-            .ciphertext_blob()
-            .expect("CiphertextBlob")
-            .clone()
+        encrypt(c, &id, b"state").await
     };
     match state {
         State::Enabled | State::PendingImport => {}
@@ -253,7 +228,7 @@ async fn subject(c: &Client, state: State, n: usize) -> Subject {
         }
     }
     assert_eq!(
-        key_state(c, &id).await,
+        observed_state(c, &id).await,
         Some(state.key_state()),
         "setting up {state:?}"
     );
@@ -309,7 +284,7 @@ async fn run(c: &Client, op: Op, state: State, s: &Subject, n: usize) -> Outcome
                 .await,
         ),
         Op::UpdateAlias => {
-            let old_target = enabled_key(c).await;
+            let old_target = new_key(c).await;
             let name = format!("alias/updated-{n}");
             c.create_alias()
                 .alias_name(&name)
@@ -328,7 +303,7 @@ async fn run(c: &Client, op: Op, state: State, s: &Subject, n: usize) -> Outcome
         Op::TagResource => outcome(
             c.tag_resource()
                 .key_id(&s.id)
-                .tags(Tag::builder().tag_key("t").tag_value("1").build().unwrap())
+                .tags(tag("t", "1"))
                 .send()
                 .await,
         ),
@@ -360,7 +335,7 @@ async fn run(c: &Client, op: Op, state: State, s: &Subject, n: usize) -> Outcome
             Ok(())
         }
         Op::ReEncryptSource => {
-            let dst = enabled_key(c).await;
+            let dst = new_key(c).await;
             outcome(
                 c.re_encrypt()
                     .ciphertext_blob(s.blob.clone())
@@ -370,7 +345,7 @@ async fn run(c: &Client, op: Op, state: State, s: &Subject, n: usize) -> Outcome
             )
         }
         Op::ReEncryptDestination => {
-            let src = enabled_key(c).await;
+            let src = new_key(c).await;
             let blob = c
                 .encrypt()
                 .key_id(&src)
@@ -448,7 +423,7 @@ async fn run(c: &Client, op: Op, state: State, s: &Subject, n: usize) -> Outcome
 }
 
 async fn expect_state(c: &Client, id: &str, want: KeyState) -> Outcome {
-    let got = key_state(c, id).await;
+    let got = observed_state(c, id).await;
     if got.as_ref() != Some(&want) {
         return postcondition(format!("KeyState {got:?}, expected {want:?}"));
     }

@@ -1,20 +1,23 @@
 //! The client side of BYOK (contract §5): wraps key material for ImportKeyMaterial with
 //! independent RustCrypto crates (rsa, aes-kw, sha1/sha2), never the server's code, plus the
-//! GetParametersForImport → wrap → ImportKeyMaterial round trip the import tests share, and
-//! client-generated private keys to import.
+//! GetParametersForImport → wrap → ImportKeyMaterial round trip the import tests share (with
+//! the NEW/EXISTING shorthands of the rotation and multi-Region tests), and client-generated
+//! private keys to import.
 
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use aes_kw::KekAes256;
 use aws_sdk_kms::error::SdkError;
-use aws_sdk_kms::operation::get_parameters_for_import::GetParametersForImportOutput;
+use aws_sdk_kms::operation::get_parameters_for_import::{
+    GetParametersForImportError, GetParametersForImportOutput,
+};
 use aws_sdk_kms::operation::import_key_material::builders::ImportKeyMaterialFluentBuilder;
 use aws_sdk_kms::operation::import_key_material::{
     ImportKeyMaterialError, ImportKeyMaterialOutput,
 };
 use aws_sdk_kms::primitives::{Blob, DateTime};
-use aws_sdk_kms::types::{AlgorithmSpec, ExpirationModelType, WrappingKeySpec};
+use aws_sdk_kms::types::{AlgorithmSpec, ExpirationModelType, ImportType, WrappingKeySpec};
 use aws_sdk_kms::Client;
 use rand::rngs::OsRng;
 use rand::RngCore;
@@ -34,6 +37,11 @@ pub const ALGORITHMS: [&str; 4] = [
 
 /// Every RSA `WrappingKeySpec` (G-3).
 pub const SPECS: [&str; 3] = ["RSA_2048", "RSA_3072", "RSA_4096"];
+
+/// The wrapping most imports use where the wrapping itself is not under test.
+pub const OAEP_256: &str = "RSAES_OAEP_SHA_256";
+/// The wrapping key spec most imports use.
+pub const RSA_2048: &str = "RSA_2048";
 
 /// The OAEP padding of a wrapping algorithm: MGF1 with the same hash, empty label (§5.1).
 fn oaep_for(algorithm: &str) -> Oaep {
@@ -80,6 +88,25 @@ pub fn wrap(public_key_der: &[u8], algorithm: &str, material: &[u8]) -> Vec<u8> 
     }
 }
 
+/// What [`request_params`] returns: the SDK's own result, so tests can assert errors.
+pub type ParamsResult = Result<GetParametersForImportOutput, SdkError<GetParametersForImportError>>;
+
+/// GetParametersForImport with `algorithm` and `spec`, as the server answers it.
+pub async fn request_params(
+    client: &Client,
+    key_id: &str,
+    algorithm: &str,
+    spec: &str,
+) -> ParamsResult {
+    client
+        .get_parameters_for_import()
+        .key_id(key_id)
+        .wrapping_algorithm(AlgorithmSpec::from(algorithm))
+        .wrapping_key_spec(WrappingKeySpec::from(spec))
+        .send()
+        .await
+}
+
 /// GetParametersForImport, unwrapped.
 pub async fn get_params(
     client: &Client,
@@ -87,12 +114,7 @@ pub async fn get_params(
     algorithm: &str,
     spec: &str,
 ) -> GetParametersForImportOutput {
-    client
-        .get_parameters_for_import()
-        .key_id(key_id)
-        .wrapping_algorithm(AlgorithmSpec::from(algorithm))
-        .wrapping_key_spec(WrappingKeySpec::from(spec))
-        .send()
+    request_params(client, key_id, algorithm, spec)
         .await
         .expect("GetParametersForImport")
 }
@@ -146,6 +168,55 @@ pub async fn import_with(
     )
     .send()
     .await
+}
+
+/// ImportKeyMaterial of `material` under [`OAEP_256`]/[`RSA_2048`] with `import_type` (None:
+/// the member is left out), DOES_NOT_EXPIRE.
+pub async fn import_as(
+    client: &Client,
+    key_id: &str,
+    material: &[u8],
+    import_type: Option<ImportType>,
+) -> ImportResult {
+    import_with(client, key_id, material, OAEP_256, RSA_2048, |b| {
+        b.set_import_type(import_type)
+            .expiration_model(ExpirationModelType::KeyMaterialDoesNotExpire)
+    })
+    .await
+}
+
+/// The KeyMaterialId of a successful import.
+pub fn material_id(r: ImportResult) -> String {
+    r.expect("ImportKeyMaterial")
+        .key_material_id()
+        .expect("KeyMaterialId")
+        .to_string()
+}
+
+/// NEW_KEY_MATERIAL import that must succeed; its KeyMaterialId.
+pub async fn import_new(client: &Client, key_id: &str, material: &[u8]) -> String {
+    material_id(import_as(client, key_id, material, Some(ImportType::NewKeyMaterial)).await)
+}
+
+/// EXISTING_KEY_MATERIAL import that must succeed; its KeyMaterialId.
+pub async fn import_existing(client: &Client, key_id: &str, material: &[u8]) -> String {
+    material_id(
+        import_as(
+            client,
+            key_id,
+            material,
+            Some(ImportType::ExistingKeyMaterial),
+        )
+        .await,
+    )
+}
+
+/// An EXTERNAL symmetric key holding `material` as its first (CURRENT) material
+/// (DOES_NOT_EXPIRE); returns (bare id, ARN, KeyMaterialId).
+pub async fn imported_key(client: &Client, material: &[u8]) -> (String, String, String) {
+    let (id, key_arn) = crate::common::external_key(client).await;
+    let mid = material_id(import_material(client, &id, material, OAEP_256, RSA_2048, None).await);
+    (id, key_arn, mid)
 }
 
 /// Wall-clock seconds; the simulated clock equals it until a test advances it.

@@ -1,8 +1,13 @@
 //! Test harness: a cluster on ephemeral loopback ports, driven by the official Rust SDK
-//! (`aws-sdk-kms`) and by raw HTTP for protocol tests.
+//! (`aws-sdk-kms`) and by raw HTTP for protocol tests, plus the small helpers every module
+//! shares: keys (`keys.rs`), ciphertext and material lists (`material.rs`), set-up calls that
+//! must succeed (`setup.rs`), raw requests and the `/_kmsim/` admin surface (`wire.rs`), and
+//! multi-Region sets (`mr.rs`).
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
+use std::process::Command;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use aws_sdk_kms::config::retry::RetryConfig;
 use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
@@ -11,10 +16,25 @@ use aws_sdk_kms::Client;
 use kmsim::cluster::Cluster;
 use kmsim::config::Config;
 
+mod keys;
+mod material;
+pub mod mr;
+mod setup;
+mod wire;
+
+pub use keys::*;
+pub use material::*;
+pub use setup::*;
+pub use wire::*;
+
 /// Regions of the test cluster (the same as the default `regions.toml`).
 pub const REGIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-southeast-2"];
 /// The configured account.
 pub const ACCOUNT: &str = "111122223333";
+/// The Region single-Region tests run in (the cluster's default Region).
+pub const REGION: &str = "us-east-1";
+/// One day of the simulated clock, in seconds.
+pub const DAY: f64 = 86_400.0;
 
 /// A running cluster and its addresses.
 pub struct TestCluster {
@@ -142,7 +162,31 @@ where
     }
 }
 
+/// Asserts that an error message (the second half of [`err_code`]) is exactly `want`.
+pub fn msg_is(msg: Option<String>, want: String) {
+    assert_eq!(msg.as_deref(), Some(want.as_str()));
+}
+
 /// The key ARN of `id` in `region`.
 pub fn arn(region: &str, id: &str) -> String {
     format!("arn:aws:kms:{region}:{ACCOUNT}:key/{id}")
+}
+
+/// The alias ARN of `name` (with its `alias/` prefix) in `region` (W-41).
+pub fn alias_arn(region: &str, name: &str) -> String {
+    format!("arn:aws:kms:{region}:{ACCOUNT}:{name}")
+}
+
+/// Wall-clock epoch seconds with a fraction; the simulated clock equals it until a test
+/// advances it.
+pub fn wall_secs() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs_f64()
+}
+
+/// The `kmsim` binary of this build, as a command to run.
+pub fn kmsim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_kmsim"))
 }
