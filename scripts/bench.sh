@@ -93,7 +93,17 @@ done
 T1=$(date +%s%N)
 STARTUP_MS=$(( (T1 - T0) / 1000000 ))
 echo "healthy after ${STARTUP_MS} ms"
-sleep 2 # let the wrapping-key pools fill (background) before measuring
+# Let the background generators fill every wrapping-key pool before measuring anything, so
+# key generation does not compete with the measured requests.
+for _ in $(seq 600); do
+    curl -s "$GW/_kmsim/health" | python3 -c '
+import json, sys
+h = json.load(sys.stdin)
+full = all(r["wrappingKeysReady"]["RSA_2048"] >= 4 and r["wrappingKeysReady"]["RSA_3072"] >= 1
+           and r["wrappingKeysReady"]["RSA_4096"] >= 1 for r in h["regions"])
+sys.exit(0 if full else 1)' && break
+    sleep 0.1
+done
 
 declare -A RATE
 for op in floor encrypt decrypt generate-data-key get-parameters import import-cycle mrk-cycle; do

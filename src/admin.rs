@@ -1,7 +1,8 @@
 //! The admin surface under `/_kmsim/` (a path AWS never uses): health, and the simulated
 //! clock that every time rule reads. Served on the gateway and on every Region port.
 //!
-//! - `GET /_kmsim/health` → `{"status":"ok","gateway":URL,"defaultRegion":R,"regions":[{"region":R,"endpoint":URL}]}`
+//! - `GET /_kmsim/health` → `{"status":"ok","gateway":URL,"defaultRegion":R,"regions":[{"region":R,
+//!   "endpoint":URL,"wrappingKeysReady":{"RSA_2048":N,…}}]}`
 //! - `GET /_kmsim/clock` → `{"now":EPOCH_SECONDS,"offsetSeconds":N}`
 //! - `POST /_kmsim/clock/advance` with `{"seconds":N}` (N ≥ 0) → the same shape, after every
 //!   rule that fell due has been applied in every Region.
@@ -19,6 +20,7 @@ use http_body_util::{BodyExt, Limited};
 use serde_json::{json, Value};
 
 use crate::cluster::ClusterState;
+use crate::domain::enums::WrappingKeySpec;
 
 /// Serves one admin request.
 pub async fn handle(cluster: &ClusterState, req: Request) -> Response {
@@ -131,7 +133,16 @@ fn health(cluster: &ClusterState) -> Value {
         .endpoints
         .regions
         .iter()
-        .map(|(r, url)| json!({"region": r, "endpoint": url}))
+        .map(|(r, url)| {
+            let ready = cluster.nodes.get(r).map(|n| {
+                json!({
+                    "RSA_2048": n.wrapping.ready(WrappingKeySpec::Rsa2048),
+                    "RSA_3072": n.wrapping.ready(WrappingKeySpec::Rsa3072),
+                    "RSA_4096": n.wrapping.ready(WrappingKeySpec::Rsa4096),
+                })
+            });
+            json!({"region": r, "endpoint": url, "wrappingKeysReady": ready})
+        })
         .collect();
     json!({
         "status": "ok",
