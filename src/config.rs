@@ -102,7 +102,10 @@ fn default_pool_other() -> usize {
 }
 
 fn default_tokens_per_key() -> u32 {
-    1000
+    // Generating a pair costs ~0.1 s (RSA_2048) to ~0.6 s (RSA_4096) of CPU: at thousands of
+    // GetParametersForImport calls per second, a small number here would spend a core on
+    // replacing pairs. AWS itself keeps wrapping keys per account and Region (G-5).
+    100_000
 }
 
 impl Default for ImportConfig {

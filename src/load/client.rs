@@ -14,8 +14,20 @@ use serde_json::Value;
 pub struct Client {
     http: reqwest::Client,
     endpoint: String,
+    url: String,
+    host: String,
     region: String,
     identity: Identity,
+}
+
+/// A request body encoded once, with its SHA-256 for the signature, so a worker that repeats
+/// the same request spends its CPU on the request, not on re-encoding it: the load tool shares
+/// the machine with the server it measures.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    target: String,
+    body: bytes::Bytes,
+    sha256: String,
 }
 
 impl Client {
@@ -25,9 +37,18 @@ impl Client {
             .pool_max_idle_per_host(1024)
             .build()
             .map_err(|e| format!("http client: {e}"))?;
+        let endpoint = endpoint.trim_end_matches('/').to_string();
+        let host = endpoint
+            .split("://")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .unwrap_or("")
+            .to_string();
         Ok(Client {
             http,
-            endpoint: endpoint.trim_end_matches('/').to_string(),
+            url: format!("{endpoint}/"),
+            endpoint,
+            host,
             region: region.to_string(),
             identity: Credentials::new("AKIDKMSIMLOAD", "kmsim-load-secret", None, None, "load")
                 .into(),
@@ -57,21 +78,31 @@ impl Client {
         }
     }
 
-    /// Calls `TrentService.<op>` with `body`; `Err` carries the AWS error code.
+    /// Encodes a request once.
+    pub fn prepare(&self, op: &str, body: &Value) -> Prepared {
+        let body = serde_json::to_vec(body).unwrap_or_default();
+        let sha256 = hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &body));
+        Prepared {
+            target: format!("TrentService.{op}"),
+            body: body.into(),
+            sha256,
+        }
+    }
+
+    /// Calls `TrentService.<op>` with `body` and parses the response; `Err` carries the AWS
+    /// error code.
     pub async fn call(&self, op: &str, body: &Value) -> Result<Value, String> {
-        let body = serde_json::to_vec(body).map_err(|e| e.to_string())?;
-        let target = format!("TrentService.{op}");
-        let url = format!("{}/", self.endpoint);
-        let host = url
-            .split("://")
-            .nth(1)
-            .and_then(|r| r.split('/').next())
-            .unwrap_or("")
-            .to_string();
+        let bytes = self.send(&self.prepare(op, body)).await?;
+        Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+
+    /// Sends a prepared request; the raw response body on success, the AWS error code
+    /// otherwise.
+    pub async fn send(&self, p: &Prepared) -> Result<bytes::Bytes, String> {
         let headers = [
-            ("host", host.as_str()),
+            ("host", self.host.as_str()),
             ("content-type", "application/x-amz-json-1.1"),
-            ("x-amz-target", target.as_str()),
+            ("x-amz-target", p.target.as_str()),
         ];
         let params = SigningParams::builder()
             .identity(&self.identity)
@@ -84,9 +115,9 @@ impl Client {
             .into();
         let signable = SignableRequest::new(
             "POST",
-            url.as_str(),
+            self.url.as_str(),
             headers.iter().copied(),
-            SignableBody::Bytes(&body),
+            SignableBody::Precomputed(p.sha256.clone()),
         )
         .map_err(|e| format!("signing: {e}"))?;
         let (instructions, _) = sign(signable, &params)
@@ -94,14 +125,14 @@ impl Client {
             .into_parts();
         let mut rb = self
             .http
-            .post(&url)
+            .post(&self.url)
             .header("content-type", "application/x-amz-json-1.1")
-            .header("x-amz-target", &target);
+            .header("x-amz-target", &p.target);
         for (k, v) in instructions.headers() {
             rb = rb.header(k, v);
         }
         let resp = rb
-            .body(body)
+            .body(p.body.clone())
             .send()
             .await
             .map_err(|_| "TransportError".to_string())?;
@@ -110,15 +141,14 @@ impl Client {
             .bytes()
             .await
             .map_err(|_| "TransportError".to_string())?;
-        let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         if status.is_success() {
-            Ok(v)
-        } else {
-            Err(v
-                .get("__type")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("HTTP{}", status.as_u16())))
+            return Ok(bytes);
         }
+        let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Err(v
+            .get("__type")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("HTTP{}", status.as_u16())))
     }
 }

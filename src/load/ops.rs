@@ -72,6 +72,8 @@ const IMPORTS_PER_SEC_CEILING: f64 = 4000.0;
 /// One worker's prepared state.
 pub struct Worker {
     op: Op,
+    /// The repeated request of encrypt/decrypt/generate-data-key/get-parameters, encoded once.
+    request: Option<super::client::Prepared>,
     key_id: String,
     blob: String,
     prepared: VecDeque<(String, String)>,
@@ -145,6 +147,7 @@ impl Worker {
     pub async fn setup(c: &Client, cfg: &LoadConfig, n: usize) -> Result<Worker, String> {
         let mut w = Worker {
             op: cfg.op,
+            request: None,
             key_id: String::new(),
             blob: String::new(),
             prepared: VecDeque::new(),
@@ -175,6 +178,19 @@ impl Worker {
                 }
             }
         }
+        w.request = match cfg.op {
+            Op::Encrypt => Some(c.prepare("Encrypt", &json!({"KeyId": w.key_id, "Plaintext": plain}))),
+            Op::Decrypt => Some(c.prepare("Decrypt", &json!({"CiphertextBlob": w.blob}))),
+            Op::GenerateDataKey => Some(c.prepare(
+                "GenerateDataKey",
+                &json!({"KeyId": w.key_id, "KeySpec": "AES_256"}),
+            )),
+            Op::GetParameters => Some(c.prepare(
+                "GetParametersForImport",
+                &json!({"KeyId": w.key_id, "WrappingAlgorithm": "RSAES_OAEP_SHA_256", "WrappingKeySpec": "RSA_2048"}),
+            )),
+            _ => None,
+        };
         Ok(w)
     }
 
@@ -182,28 +198,10 @@ impl Worker {
     pub async fn step(&mut self, c: &Client) -> Result<bool, String> {
         match self.op {
             Op::Floor => c.health().await.map(|_| true),
-            Op::Encrypt => c
-                .call(
-                    "Encrypt",
-                    &json!({"KeyId": self.key_id, "Plaintext": STANDARD.encode([0x5au8; 1024])}),
-                )
-                .await
-                .map(|_| true),
-            Op::Decrypt => c
-                .call("Decrypt", &json!({"CiphertextBlob": self.blob}))
-                .await
-                .map(|_| true),
-            Op::GenerateDataKey => c
-                .call("GenerateDataKey", &json!({"KeyId": self.key_id, "KeySpec": "AES_256"}))
-                .await
-                .map(|_| true),
-            Op::GetParameters => c
-                .call(
-                    "GetParametersForImport",
-                    &json!({"KeyId": self.key_id, "WrappingAlgorithm": "RSAES_OAEP_SHA_256", "WrappingKeySpec": "RSA_2048"}),
-                )
-                .await
-                .map(|_| true),
+            Op::Encrypt | Op::Decrypt | Op::GenerateDataKey | Op::GetParameters => {
+                let p = self.request.as_ref().ok_or("no prepared request")?;
+                c.send(p).await.map(|_| true)
+            }
             Op::Import => match self.prepared.pop_front() {
                 None => Ok(false),
                 Some(p) => import(c, &self.key_id, &p, json!({})).await.map(|_| true),
