@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 
 cargo test --locked
 # The end-to-end scripts run the debug binary that cargo test has just built.
+# (cargo test builds it for the integration tests; a separate `cargo build` would rebuild
+# every dependency, since dev-dependencies change their feature sets.)
 export KMSIM_BIN="${KMSIM_BIN:-$PWD/target/debug/kmsim}"
-cargo build --locked --bin kmsim
+[ -x "$KMSIM_BIN" ] || cargo build --locked --bin kmsim
 scripts/e2e-cli.sh
 scripts/e2e-boto3.sh
 scripts/e2e-walkthrough.sh
