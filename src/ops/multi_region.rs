@@ -10,7 +10,7 @@ use super::tags::{validate_tag_list, TagRules};
 use crate::config::region_name_ok;
 use crate::domain::enums::MultiRegionKeyType;
 use crate::domain::ids;
-use crate::domain::key::{default_policy, RegionalKey};
+use crate::domain::key::{default_policy, Key, MultiRegion, RegionalKey};
 use crate::domain::multi_region::{self, ReplicaLocal};
 use crate::domain::state::{KeyState, OpClass};
 use crate::error::{ErrorCode, KmsError, KmsResult};
@@ -77,18 +77,7 @@ pub fn replicate_key(node: &Node, req: ReplicateKeyRequest) -> KmsResult<Replica
     };
     let snapshot = node.update_key(&id, |k| {
         // only a multi-Region primary can be replicated.
-        let Some(mr) = k.multi_region.as_ref() else {
-            return Err(KmsError::unsupported(format!(
-                "{} is not a multi-region key.",
-                k.arn
-            )));
-        };
-        if mr.role != MultiRegionKeyType::Primary {
-            return Err(KmsError::unsupported(format!(
-                "{} is not a multi-region primary key.",
-                k.arn
-            )));
-        }
+        let mr = require_primary(k)?;
         // the primary must be Enabled.
         k.permits(OpClass::ReplicateSource)?;
         // not the primary's own Region, nor a Region that already has a related key.
@@ -152,6 +141,25 @@ pub fn replicate_key(node: &Node, req: ReplicateKeyRequest) -> KmsResult<Replica
     })
 }
 
+/// R-1/U-1: the key must be a multi-Region primary. A single-Region key →
+/// `UnsupportedOperationException "<ARN> is not a multi-region key."` [CHOICE text]; a replica
+/// → `"<ARN> is not a multi-region primary key."` [VAL].
+fn require_primary(k: &Key) -> KmsResult<&MultiRegion> {
+    let Some(mr) = k.multi_region.as_deref() else {
+        return Err(KmsError::unsupported(format!(
+            "{} is not a multi-region key.",
+            k.arn
+        )));
+    };
+    if mr.role != MultiRegionKeyType::Primary {
+        return Err(KmsError::unsupported(format!(
+            "{} is not a multi-region primary key.",
+            k.arn
+        )));
+    }
+    Ok(mr)
+}
+
 /// `UpdatePrimaryRegionRequest`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -178,18 +186,7 @@ pub fn update_primary_region(node: &Node, req: UpdatePrimaryRegionRequest) -> Km
     let id = required_key(node, &req.key_id, Accept::KeyIdOrArn)?;
     node.update_key(&id, |k| {
         // U-1: only the current primary, and only to a Region holding a replica.
-        let Some(mr) = k.multi_region.as_ref() else {
-            return Err(KmsError::unsupported(format!(
-                "{} is not a multi-region key.",
-                k.arn
-            )));
-        };
-        if mr.role != MultiRegionKeyType::Primary {
-            return Err(KmsError::unsupported(format!(
-                "{} is not a multi-region primary key.",
-                k.arn
-            )));
-        }
+        let mr = require_primary(k)?;
         k.permits(OpClass::UpdatePrimary)?;
         if target == node.region {
             // Already the primary there: nothing to do.
