@@ -26,6 +26,7 @@ pub mod cpu_pool;
 pub mod domain;
 pub mod error;
 pub mod load;
+pub mod model;
 pub mod node;
 pub mod ops;
 pub mod protocol;

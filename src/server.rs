@@ -80,17 +80,17 @@ async fn kms_request(ep: &Endpoint, req: Request, span: &tracing::Span) -> KmsRe
         ));
     }
     let target_header = header_str(&parts.headers, "x-amz-target");
-    let op = target::operation(target_header)?.to_string();
+    let op = target::operation(target_header)?;
     target::check_content_type(header_str(&parts.headers, header::CONTENT_TYPE.as_str()))?;
     let node = pick_node(ep, &parts.headers)?;
     span.record("region", node.region.as_str());
     let body = read_body(body).await?;
-    match crate::ops::placement(&op) {
-        Placement::Inline => crate::ops::dispatch(&node, &op, &body),
+    match crate::ops::placement(op) {
+        Placement::Inline => crate::ops::dispatch(&node, op, &body),
         Placement::Cpu => ep
             .cluster
             .cpu
-            .run(move || crate::ops::dispatch(&node, &op, &body))
+            .run(move || crate::ops::dispatch(&node, op, &body))
             .await
             .ok_or_else(|| KmsError::internal("the CPU pool has shut down"))?,
     }

@@ -62,14 +62,6 @@ pub fn is_key_id_shape(s: &str) -> bool {
     })
 }
 
-/// W-42: alias names match `^[a-zA-Z0-9:/_-]+$`.
-pub fn alias_chars_ok(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'/' | b'_' | b'-'))
-}
-
 /// A parsed ARN (W-44 step 1). Only `kms` ARNs with six `:`-separated fields parse.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KmsArn {

@@ -1,38 +1,21 @@
 //! CreateAlias, UpdateAlias, DeleteAlias, ListAliases (contract §3.4, C-40 … C-46).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::keys::{required_key, Empty};
+use super::keys::Empty;
 use super::paging;
-use super::resolve::Accept;
-use crate::domain::ids;
+use super::resolve::{resolve, Accept};
 use crate::domain::state::OpClass;
 use crate::error::{ErrorCode, KmsError, KmsResult};
 use crate::node::Node;
+use crate::protocol::requests::{
+    CreateAliasRequest, DeleteAliasRequest, ListAliasesRequest, UpdateAliasRequest,
+};
 use crate::protocol::types::Epoch;
-use crate::protocol::validate::Validator;
 use crate::store::Alias;
 
-/// `CreateAliasRequest` / `UpdateAliasRequest`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct AliasRequest {
-    alias_name: Option<String>,
-    target_key_id: Option<String>,
-}
-
-/// W-42/C-41: schema, then the `alias/` prefix and the reserved `alias/aws/` prefix.
-fn check_alias_name(v: &mut Validator, name: &Option<String>) {
-    v.required(name, "aliasName");
-    v.str_len(name.as_deref(), "aliasName", 1, 256);
-    v.pattern(
-        name.as_deref(),
-        "aliasName",
-        "^[a-zA-Z0-9:/_-]+$",
-        ids::alias_chars_ok,
-    );
-}
-
+/// W-42/C-41: past the model's schema (length, pattern), the `alias/` prefix and the reserved
+/// `alias/aws/` prefix.
 fn alias_rules(name: &str) -> KmsResult<()> {
     if !name.starts_with("alias/") {
         return Err(KmsError::validation(
@@ -55,15 +38,10 @@ fn alias_rules(name: &str) -> KmsResult<()> {
 }
 
 /// CreateAlias: C-41, C-42, C-43 (not on a key pending deletion).
-pub fn create_alias(node: &Node, req: AliasRequest) -> KmsResult<Empty> {
-    let mut v = Validator::new();
-    check_alias_name(&mut v, &req.alias_name);
-    v.required(&req.target_key_id, "targetKeyId");
-    v.str_len(req.target_key_id.as_deref(), "targetKeyId", 1, 2048);
-    v.finish()?;
-    let name = req.alias_name.unwrap_or_default();
+pub fn create_alias(node: &Node, req: CreateAliasRequest) -> KmsResult<Empty> {
+    let name = req.alias_name;
     alias_rules(&name)?;
-    let id = required_key(node, &req.target_key_id, Accept::KeyIdOrArn)?;
+    let id = resolve(node, &req.target_key_id, Accept::KeyIdOrArn)?;
     node.read_key(&id, |k| k.permits(OpClass::Manage))??;
     let now = node.now();
     let created = node.store.create_alias(
@@ -89,18 +67,13 @@ pub fn create_alias(node: &Node, req: AliasRequest) -> KmsResult<Empty> {
 /// UpdateAlias: C-44. The new target must be of the same type (symmetric / asymmetric /
 /// HMAC) and key usage as the current one, else `ValidationException` [CHOICE]; a new target
 /// pending deletion → `KMSInvalidStateException`.
-pub fn update_alias(node: &Node, req: AliasRequest) -> KmsResult<Empty> {
-    let mut v = Validator::new();
-    check_alias_name(&mut v, &req.alias_name);
-    v.required(&req.target_key_id, "targetKeyId");
-    v.str_len(req.target_key_id.as_deref(), "targetKeyId", 1, 2048);
-    v.finish()?;
-    let name = req.alias_name.unwrap_or_default();
+pub fn update_alias(node: &Node, req: UpdateAliasRequest) -> KmsResult<Empty> {
+    let name = req.alias_name;
     alias_rules(&name)?;
     let alias = node.store.alias(&name).ok_or_else(|| {
         KmsError::not_found(format!("Alias {} is not found.", node.alias_arn(&name)))
     })?;
-    let id = required_key(node, &req.target_key_id, Accept::KeyIdOrArn)?;
+    let id = resolve(node, &req.target_key_id, Accept::KeyIdOrArn)?;
     let (new_kind, new_usage) = node.read_key(&id, |k| {
         k.permits(OpClass::Manage).map(|_| (kind(k), k.usage))
     })??;
@@ -131,19 +104,9 @@ fn kind(k: &crate::domain::key::Key) -> u8 {
     }
 }
 
-/// `DeleteAliasRequest`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DeleteAliasRequest {
-    alias_name: Option<String>,
-}
-
 /// DeleteAlias: allowed whatever the target's state (§4.3).
 pub fn delete_alias(node: &Node, req: DeleteAliasRequest) -> KmsResult<Empty> {
-    let mut v = Validator::new();
-    check_alias_name(&mut v, &req.alias_name);
-    v.finish()?;
-    let name = req.alias_name.unwrap_or_default();
+    let name = req.alias_name;
     alias_rules(&name)?;
     if !node.store.delete_alias(&name) {
         return Err(KmsError::not_found(format!(
@@ -152,15 +115,6 @@ pub fn delete_alias(node: &Node, req: DeleteAliasRequest) -> KmsResult<Empty> {
         )));
     }
     Ok(Empty {})
-}
-
-/// `ListAliasesRequest`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListAliasesRequest {
-    key_id: Option<String>,
-    limit: Option<i64>,
-    marker: Option<String>,
 }
 
 /// `ListAliasesResponse`.
@@ -186,12 +140,8 @@ pub struct AliasListEntry {
 
 /// ListAliases: C-45, sorted by name (W-52); default limit 50, at most 100 (W-51).
 pub fn list_aliases(node: &Node, req: ListAliasesRequest) -> KmsResult<ListAliasesResponse> {
-    let mut v = Validator::new();
-    v.str_len(req.key_id.as_deref(), "keyId", 1, 2048);
-    paging::validate(&mut v, req.limit, req.marker.as_deref(), 100);
-    v.finish()?;
     let target = match &req.key_id {
-        Some(_) => Some(required_key(node, &req.key_id, Accept::KeyIdOrArn)?),
+        Some(k) => Some(resolve(node, k, Accept::KeyIdOrArn)?),
         None => None,
     };
     let start = paging::numeric_position("aliases", req.marker.as_deref())?;

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::resolve::{resolve, Accept};
 use crate::domain::algorithms;
@@ -13,8 +13,10 @@ use crate::domain::key::Key;
 use crate::domain::state::OpClass;
 use crate::error::{ErrorCode, KmsError, KmsResult};
 use crate::node::Node;
+use crate::protocol::requests::{
+    GenerateMacRequest, GetPublicKeyRequest, SignRequest, VerifyMacRequest, VerifyRequest,
+};
 use crate::protocol::types::Blob;
-use crate::protocol::validate::Validator;
 
 fn dry_run() -> KmsError {
     KmsError::new(
@@ -80,19 +82,6 @@ fn key_pair(k: &Key) -> KmsResult<KeyPair> {
     Ok((secret, public))
 }
 
-/// `SignRequest`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct SignRequest {
-    key_id: Option<String>,
-    message: Option<Blob>,
-    message_type: Option<String>,
-    #[allow(dead_code)]
-    grant_tokens: Option<Vec<String>>,
-    signing_algorithm: Option<String>,
-    dry_run: Option<bool>,
-}
-
 /// `SignResponse`.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -102,76 +91,25 @@ pub struct SignResponse {
     signing_algorithm: &'static str,
 }
 
-fn sign_schema(
-    v: &mut Validator,
-    key_id: &Option<String>,
-    message: &Option<Blob>,
-    message_type: Option<&str>,
-    alg: &Option<String>,
-) -> (Option<MessageType>, Option<SigningAlgorithm>) {
-    v.required(key_id, "keyId");
-    v.str_len(key_id.as_deref(), "keyId", 1, 2048);
-    v.required(message, "message");
-    v.blob_len(message.as_ref().map(|b| b.0.as_slice()), "message", 1, 4096);
-    let mt = v.enumeration(
-        message_type,
-        "messageType",
-        MessageType::parse,
-        MessageType::value_set,
-    );
-    v.required(alg, "signingAlgorithm");
-    let a = v.enumeration(
-        alg.as_deref(),
-        "signingAlgorithm",
-        SigningAlgorithm::parse,
-        SigningAlgorithm::value_set,
-    );
-    (mt, a)
-}
-
 /// Sign.
 pub fn sign(node: &Node, req: SignRequest) -> KmsResult<SignResponse> {
-    let mut v = Validator::new();
-    let (mt, alg) = sign_schema(
-        &mut v,
-        &req.key_id,
-        &req.message,
-        req.message_type.as_deref(),
-        &req.signing_algorithm,
-    );
-    v.finish()?;
-    let alg = alg.ok_or_else(|| KmsError::internal("validated member missing"))?;
-    let s = signer(node, req.key_id.as_deref().unwrap_or_default(), "Sign", alg)?;
+    let alg = req.signing_algorithm;
+    let s = signer(node, &req.key_id, "Sign", alg)?;
     if req.dry_run == Some(true) {
         return Err(dry_run());
     }
-    let msg = req.message.unwrap_or_default();
     let sig = asymmetric::sign(
         s.spec,
         &s.secret,
         alg,
-        mt.unwrap_or(MessageType::Raw),
-        &msg.0,
+        req.message_type.unwrap_or(MessageType::Raw),
+        &req.message.0,
     )?;
     Ok(SignResponse {
         key_id: s.arn,
         signature: Blob(sig),
         signing_algorithm: alg.as_str(),
     })
-}
-
-/// `VerifyRequest`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct VerifyRequest {
-    key_id: Option<String>,
-    message: Option<Blob>,
-    message_type: Option<String>,
-    signature: Option<Blob>,
-    signing_algorithm: Option<String>,
-    #[allow(dead_code)]
-    grant_tokens: Option<Vec<String>>,
-    dry_run: Option<bool>,
 }
 
 /// `VerifyResponse`.
@@ -186,29 +124,8 @@ pub struct VerifyResponse {
 /// Verify: a bad signature is `KMSInvalidSignatureException` with no message, never
 /// `SignatureValid: false` (§3.16, W-32).
 pub fn verify(node: &Node, req: VerifyRequest) -> KmsResult<VerifyResponse> {
-    let mut v = Validator::new();
-    let (mt, alg) = sign_schema(
-        &mut v,
-        &req.key_id,
-        &req.message,
-        req.message_type.as_deref(),
-        &req.signing_algorithm,
-    );
-    v.required(&req.signature, "signature");
-    v.blob_len(
-        req.signature.as_ref().map(|b| b.0.as_slice()),
-        "signature",
-        1,
-        6144,
-    );
-    v.finish()?;
-    let alg = alg.ok_or_else(|| KmsError::internal("validated member missing"))?;
-    let s = signer(
-        node,
-        req.key_id.as_deref().unwrap_or_default(),
-        "Verify",
-        alg,
-    )?;
+    let alg = req.signing_algorithm;
+    let s = signer(node, &req.key_id, "Verify", alg)?;
     if req.dry_run == Some(true) {
         return Err(dry_run());
     }
@@ -216,9 +133,9 @@ pub fn verify(node: &Node, req: VerifyRequest) -> KmsResult<VerifyResponse> {
         s.spec,
         &s.public_key,
         alg,
-        mt.unwrap_or(MessageType::Raw),
-        &req.message.unwrap_or_default().0,
-        &req.signature.unwrap_or_default().0,
+        req.message_type.unwrap_or(MessageType::Raw),
+        &req.message.0,
+        &req.signature.0,
     )?;
     if !ok {
         return Err(KmsError::bare(ErrorCode::KmsInvalidSignature));
@@ -228,15 +145,6 @@ pub fn verify(node: &Node, req: VerifyRequest) -> KmsResult<VerifyResponse> {
         signature_valid: true,
         signing_algorithm: alg.as_str(),
     })
-}
-
-/// `GetPublicKeyRequest`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GetPublicKeyRequest {
-    key_id: Option<String>,
-    #[allow(dead_code)]
-    grant_tokens: Option<Vec<String>>,
 }
 
 /// `GetPublicKeyResponse`.
@@ -260,7 +168,7 @@ pub struct GetPublicKeyResponse {
 /// GetPublicKey (P-21): the DER SubjectPublicKeyInfo derived from the (imported) private key.
 /// Symmetric and HMAC keys → `UnsupportedOperationException`; the state rules are A-3's.
 pub fn get_public_key(node: &Node, req: GetPublicKeyRequest) -> KmsResult<GetPublicKeyResponse> {
-    let id = super::keys::required_key(node, &req.key_id, Accept::AnyIdentifier)?;
+    let id = resolve(node, &req.key_id, Accept::AnyIdentifier)?;
     node.read_key(&id, |k| {
         if k.spec == KeySpec::SymmetricDefault || k.spec.is_hmac() {
             return Err(KmsError::unsupported(format!(
@@ -284,19 +192,6 @@ pub fn get_public_key(node: &Node, req: GetPublicKeyRequest) -> KmsResult<GetPub
     })?
 }
 
-/// `GenerateMacRequest` / `VerifyMacRequest`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct MacRequest {
-    message: Option<Blob>,
-    key_id: Option<String>,
-    mac_algorithm: Option<String>,
-    mac: Option<Blob>,
-    #[allow(dead_code)]
-    grant_tokens: Option<Vec<String>>,
-    dry_run: Option<bool>,
-}
-
 /// `GenerateMacResponse`.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -315,41 +210,15 @@ pub struct VerifyMacResponse {
     mac_algorithm: &'static str,
 }
 
-/// Validates, resolves and checks a MAC request; returns (ARN, key bytes, algorithm).
+/// Resolves and checks the key of a MAC request; returns (ARN, key bytes).
 fn mac_key(
     node: &Node,
-    req: &MacRequest,
+    key_id: &str,
+    alg: MacAlgorithm,
+    dry_run_set: Option<bool>,
     op: &str,
-    verify: bool,
-) -> KmsResult<(String, Arc<[u8]>, MacAlgorithm)> {
-    let mut v = Validator::new();
-    v.required(&req.message, "message");
-    v.blob_len(
-        req.message.as_ref().map(|b| b.0.as_slice()),
-        "message",
-        1,
-        4096,
-    );
-    v.required(&req.key_id, "keyId");
-    v.str_len(req.key_id.as_deref(), "keyId", 1, 2048);
-    v.required(&req.mac_algorithm, "macAlgorithm");
-    let alg = v.enumeration(
-        req.mac_algorithm.as_deref(),
-        "macAlgorithm",
-        MacAlgorithm::parse,
-        MacAlgorithm::value_set,
-    );
-    if verify {
-        v.required(&req.mac, "mac");
-        v.blob_len(req.mac.as_ref().map(|b| b.0.as_slice()), "mac", 1, 6144);
-    }
-    v.finish()?;
-    let alg = alg.ok_or_else(|| KmsError::internal("validated member missing"))?;
-    let id = resolve(
-        node,
-        req.key_id.as_deref().unwrap_or_default(),
-        Accept::AnyIdentifier,
-    )?;
+) -> KmsResult<(String, Arc<[u8]>)> {
+    let id = resolve(node, key_id, Accept::AnyIdentifier)?;
     let (arn, secret) = node.read_key(&id, |k| {
         k.permits(OpClass::Crypto)?;
         if k.usage != KeyUsage::GenerateVerifyMac {
@@ -365,38 +234,28 @@ fn mac_key(
             .ok_or_else(|| KmsError::internal(format!("{} has no usable material", k.arn)))?;
         Ok((k.arn.clone(), secret))
     })??;
-    if req.dry_run == Some(true) {
+    if dry_run_set == Some(true) {
         return Err(dry_run());
     }
-    Ok((arn, secret, alg))
+    Ok((arn, secret))
 }
 
 /// GenerateMac (A-1: `HMAC(hash, key, message)`).
-pub fn generate_mac(node: &Node, req: MacRequest) -> KmsResult<GenerateMacResponse> {
-    let (arn, secret, alg) = mac_key(node, &req, "GenerateMac", false)?;
+pub fn generate_mac(node: &Node, req: GenerateMacRequest) -> KmsResult<GenerateMacResponse> {
+    let alg = req.mac_algorithm;
+    let (arn, secret) = mac_key(node, &req.key_id, alg, req.dry_run, "GenerateMac")?;
     Ok(GenerateMacResponse {
-        mac: Blob(asymmetric::mac(
-            alg,
-            &secret,
-            &req.message.unwrap_or_default().0,
-        )),
+        mac: Blob(asymmetric::mac(alg, &secret, &req.message.0)),
         mac_algorithm: alg.as_str(),
         key_id: arn,
     })
 }
 
 /// VerifyMac: a wrong MAC is `KMSInvalidMacException` with no message.
-pub fn verify_mac(node: &Node, req: MacRequest) -> KmsResult<VerifyMacResponse> {
-    let (arn, secret, alg) = mac_key(node, &req, "VerifyMac", true)?;
-    let ok = asymmetric::mac_ok(
-        alg,
-        &secret,
-        req.message
-            .as_ref()
-            .map(|b| b.0.as_slice())
-            .unwrap_or_default(),
-        req.mac.as_ref().map(|b| b.0.as_slice()).unwrap_or_default(),
-    );
+pub fn verify_mac(node: &Node, req: VerifyMacRequest) -> KmsResult<VerifyMacResponse> {
+    let alg = req.mac_algorithm;
+    let (arn, secret) = mac_key(node, &req.key_id, alg, req.dry_run, "VerifyMac")?;
+    let ok = asymmetric::mac_ok(alg, &secret, &req.message.0, &req.mac.0);
     if !ok {
         return Err(KmsError::bare(ErrorCode::KmsInvalidMac));
     }

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::resolve::{resolve, Accept};
 use crate::domain::asymmetric;
@@ -16,9 +16,13 @@ use crate::domain::key::Key;
 use crate::domain::material::{random_bytes, KeyMaterialId};
 use crate::domain::state::OpClass;
 use crate::error::{ErrorCode, KmsError, KmsResult};
+use crate::model::DryRunModifierType;
 use crate::node::Node;
+use crate::protocol::requests::{
+    DecryptRequest, EncryptRequest, GenerateDataKeyRequest, GenerateDataKeyWithoutPlaintextRequest,
+    GenerateRandomRequest, ReEncryptRequest,
+};
 use crate::protocol::types::Blob;
-use crate::protocol::validate::Validator;
 
 /// E-12: the error a valid DryRun request gets.
 fn dry_run() -> KmsError {
@@ -173,37 +177,8 @@ fn material_for_decrypt(
         .unwrap_or_else(|| Err(KmsError::invalid_ciphertext()))
 }
 
-fn validate_key_id(v: &mut Validator, key_id: &Option<String>, member: &str, required: bool) {
-    if required {
-        v.required(key_id, member);
-    }
-    v.str_len(key_id.as_deref(), member, 1, 2048);
-}
-
-fn algorithm(v: &mut Validator, a: Option<&str>, member: &str) -> Option<EncryptionAlgorithm> {
-    v.enumeration(
-        a,
-        member,
-        EncryptionAlgorithm::parse,
-        EncryptionAlgorithm::value_set,
-    )
-}
-
 fn context(c: Option<EncryptionContext>) -> EncryptionContext {
     c.unwrap_or_default()
-}
-
-/// `EncryptRequest`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct EncryptRequest {
-    key_id: Option<String>,
-    plaintext: Option<Blob>,
-    encryption_context: Option<EncryptionContext>,
-    #[allow(dead_code)]
-    grant_tokens: Option<Vec<String>>,
-    encryption_algorithm: Option<String>,
-    dry_run: Option<bool>,
 }
 
 /// `EncryptResponse`: no KeyMaterialId (E-4, §3.13).
@@ -217,27 +192,9 @@ pub struct EncryptResponse {
 
 /// Encrypt (E-1 … E-4, E-9, E-10, E-12).
 pub fn encrypt(node: &Node, req: EncryptRequest) -> KmsResult<EncryptResponse> {
-    let mut v = Validator::new();
-    validate_key_id(&mut v, &req.key_id, "keyId", true);
-    v.required(&req.plaintext, "plaintext");
-    v.blob_len(
-        req.plaintext.as_ref().map(|b| b.0.as_slice()),
-        "plaintext",
-        1,
-        4096,
-    );
-    let alg = algorithm(
-        &mut v,
-        req.encryption_algorithm.as_deref(),
-        "encryptionAlgorithm",
-    );
-    v.finish()?;
-    let id = resolve(
-        node,
-        req.key_id.as_deref().unwrap_or_default(),
-        Accept::AnyIdentifier,
-    )?;
-    let plain = req.plaintext.unwrap_or_default();
+    let alg = req.encryption_algorithm;
+    let id = resolve(node, &req.key_id, Accept::AnyIdentifier)?;
+    let plain = req.plaintext;
     if let Some(rsa) = rsa_key(node, &id, alg)? {
         let alg = rsa.alg;
         let max = asymmetric::rsa_max_plaintext(rsa.spec, alg).unwrap_or(0);
@@ -275,19 +232,6 @@ pub fn encrypt(node: &Node, req: EncryptRequest) -> KmsResult<EncryptResponse> {
     })
 }
 
-/// `DecryptRequest`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DecryptRequest {
-    ciphertext_blob: Option<Blob>,
-    encryption_context: Option<EncryptionContext>,
-    #[allow(dead_code)]
-    grant_tokens: Option<Vec<String>>,
-    key_id: Option<String>,
-    encryption_algorithm: Option<String>,
-    dry_run: Option<bool>,
-}
-
 /// `DecryptResponse` (E-5: KeyMaterialId of the material used).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -299,24 +243,46 @@ pub struct DecryptResponse {
     key_material_id: Option<String>,
 }
 
-/// Decrypt (E-5 … E-8, B-1 … B-4).
+/// `CiphertextBlob` is optional in the model only for a DryRun with `IGNORE_CIPHERTEXT`
+/// (its documentation); anywhere else a missing blob is refused as W-35's missing member.
+fn required_ciphertext(
+    blob: Option<Blob>,
+    dry_run: Option<bool>,
+    modifiers: Option<&[DryRunModifierType]>,
+) -> KmsResult<Option<Blob>> {
+    let ignore = dry_run == Some(true)
+        && modifiers.is_some_and(|m| m.contains(&DryRunModifierType::IgnoreCiphertext));
+    match blob {
+        Some(b) => Ok(Some(b)),
+        None if ignore => Ok(None),
+        None => Err(KmsError::validation(
+            "1 validation error detected: Value null at 'ciphertextBlob' failed to satisfy constraint: Member must not be null",
+        )),
+    }
+}
+
+/// Decrypt (E-5 … E-8, B-1 … B-4). A DryRun with `IGNORE_CIPHERTEXT` checks only the key
+/// named by `KeyId` (the model's documentation: authorization without ciphertext validation).
 pub fn decrypt(node: &Node, req: DecryptRequest) -> KmsResult<DecryptResponse> {
-    let mut v = Validator::new();
-    v.required(&req.ciphertext_blob, "ciphertextBlob");
-    v.blob_len(
-        req.ciphertext_blob.as_ref().map(|b| b.0.as_slice()),
-        "ciphertextBlob",
-        1,
-        6144,
-    );
-    validate_key_id(&mut v, &req.key_id, "keyId", false);
-    let alg = algorithm(
-        &mut v,
-        req.encryption_algorithm.as_deref(),
-        "encryptionAlgorithm",
-    );
-    v.finish()?;
-    let blob = req.ciphertext_blob.unwrap_or_default();
+    let alg = req.encryption_algorithm;
+    let Some(blob) = required_ciphertext(
+        req.ciphertext_blob,
+        req.dry_run,
+        req.dry_run_modifiers.as_deref(),
+    )?
+    else {
+        // Without a blob the key can only come from KeyId [CHOICE: required here].
+        let key_id = req.key_id.as_deref().ok_or_else(|| {
+            KmsError::validation(
+                "KeyId is required when DryRunModifiers includes IGNORE_CIPHERTEXT.",
+            )
+        })?;
+        let id = resolve(node, key_id, Accept::AnyIdentifier)?;
+        if rsa_key(node, &id, alg)?.is_none() {
+            current_for_encrypt(node, &id, "Decrypt", alg)?;
+        }
+        return Err(dry_run());
+    };
     // E-10: RSA ciphertext carries no header; Decrypt needs KeyId and the algorithm.
     if let Some(key_id) = req.key_id.as_deref() {
         let id = resolve(node, key_id, Accept::AnyIdentifier)?;
@@ -346,22 +312,6 @@ pub fn decrypt(node: &Node, req: DecryptRequest) -> KmsResult<DecryptResponse> {
     })
 }
 
-/// `ReEncryptRequest`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ReEncryptRequest {
-    ciphertext_blob: Option<Blob>,
-    source_encryption_context: Option<EncryptionContext>,
-    source_key_id: Option<String>,
-    destination_key_id: Option<String>,
-    destination_encryption_context: Option<EncryptionContext>,
-    source_encryption_algorithm: Option<String>,
-    destination_encryption_algorithm: Option<String>,
-    #[allow(dead_code)]
-    grant_tokens: Option<Vec<String>>,
-    dry_run: Option<bool>,
-}
-
 /// `ReEncryptResponse`.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -378,28 +328,20 @@ pub struct ReEncryptResponse {
 /// ReEncrypt (E-13): Decrypt with the source key, then Encrypt under the destination's
 /// CURRENT material; both keys must be usable.
 pub fn re_encrypt(node: &Node, req: ReEncryptRequest) -> KmsResult<ReEncryptResponse> {
-    let mut v = Validator::new();
-    v.required(&req.ciphertext_blob, "ciphertextBlob");
-    v.blob_len(
-        req.ciphertext_blob.as_ref().map(|b| b.0.as_slice()),
-        "ciphertextBlob",
-        1,
-        6144,
+    let (src_alg, dst_alg) = (
+        req.source_encryption_algorithm,
+        req.destination_encryption_algorithm,
     );
-    validate_key_id(&mut v, &req.source_key_id, "sourceKeyId", false);
-    validate_key_id(&mut v, &req.destination_key_id, "destinationKeyId", true);
-    let src_alg = algorithm(
-        &mut v,
-        req.source_encryption_algorithm.as_deref(),
-        "sourceEncryptionAlgorithm",
-    );
-    let dst_alg = algorithm(
-        &mut v,
-        req.destination_encryption_algorithm.as_deref(),
-        "destinationEncryptionAlgorithm",
-    );
-    v.finish()?;
-    let blob = req.ciphertext_blob.unwrap_or_default();
+    let Some(blob) = required_ciphertext(
+        req.ciphertext_blob,
+        req.dry_run,
+        req.dry_run_modifiers.as_deref(),
+    )?
+    else {
+        let dst_id = resolve(node, &req.destination_key_id, Accept::AnyIdentifier)?;
+        current_for_encrypt(node, &dst_id, "ReEncrypt", dst_alg)?;
+        return Err(dry_run());
+    };
     let src = material_for_decrypt(
         node,
         req.source_key_id.as_deref(),
@@ -407,11 +349,7 @@ pub fn re_encrypt(node: &Node, req: ReEncryptRequest) -> KmsResult<ReEncryptResp
         "ReEncrypt",
         src_alg,
     )?;
-    let dst_id = resolve(
-        node,
-        req.destination_key_id.as_deref().unwrap_or_default(),
-        Accept::AnyIdentifier,
-    )?;
+    let dst_id = resolve(node, &req.destination_key_id, Accept::AnyIdentifier)?;
     let dst = current_for_encrypt(node, &dst_id, "ReEncrypt", dst_alg)?;
     if req.dry_run == Some(true) {
         return Err(dry_run());
@@ -439,19 +377,6 @@ pub fn re_encrypt(node: &Node, req: ReEncryptRequest) -> KmsResult<ReEncryptResp
     })
 }
 
-/// `GenerateDataKeyRequest` / `GenerateDataKeyWithoutPlaintextRequest`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GenerateDataKeyRequest {
-    key_id: Option<String>,
-    encryption_context: Option<EncryptionContext>,
-    number_of_bytes: Option<i64>,
-    key_spec: Option<String>,
-    #[allow(dead_code)]
-    grant_tokens: Option<Vec<String>>,
-    dry_run: Option<bool>,
-}
-
 /// `GenerateDataKeyResponse` (E-4: KeyMaterialId = the CURRENT id); `Plaintext` is left out
 /// for GenerateDataKeyWithoutPlaintext.
 #[derive(Debug, Serialize)]
@@ -469,34 +394,47 @@ pub fn generate_data_key(
     node: &Node,
     req: GenerateDataKeyRequest,
 ) -> KmsResult<GenerateDataKeyResponse> {
-    data_key(node, req, "GenerateDataKey", true)
+    let spec = DataKeyRequest {
+        key_id: req.key_id,
+        encryption_context: req.encryption_context,
+        number_of_bytes: req.number_of_bytes,
+        key_spec: req.key_spec,
+        dry_run: req.dry_run,
+    };
+    data_key(node, spec, "GenerateDataKey", true)
 }
 
 /// GenerateDataKeyWithoutPlaintext: the same, without `Plaintext`.
 pub fn generate_data_key_without_plaintext(
     node: &Node,
-    req: GenerateDataKeyRequest,
+    req: GenerateDataKeyWithoutPlaintextRequest,
 ) -> KmsResult<GenerateDataKeyResponse> {
-    data_key(node, req, "GenerateDataKeyWithoutPlaintext", false)
+    let spec = DataKeyRequest {
+        key_id: req.key_id,
+        encryption_context: req.encryption_context,
+        number_of_bytes: req.number_of_bytes,
+        key_spec: req.key_spec,
+        dry_run: req.dry_run,
+    };
+    data_key(node, spec, "GenerateDataKeyWithoutPlaintext", false)
+}
+
+/// What the two GenerateDataKey operations share.
+struct DataKeyRequest {
+    key_id: String,
+    encryption_context: Option<EncryptionContext>,
+    number_of_bytes: Option<i64>,
+    key_spec: Option<DataKeySpec>,
+    dry_run: Option<bool>,
 }
 
 fn data_key(
     node: &Node,
-    req: GenerateDataKeyRequest,
+    req: DataKeyRequest,
     op: &str,
     with_plaintext: bool,
 ) -> KmsResult<GenerateDataKeyResponse> {
-    let mut v = Validator::new();
-    validate_key_id(&mut v, &req.key_id, "keyId", true);
-    v.range(req.number_of_bytes, "numberOfBytes", 1, 1024);
-    let spec = v.enumeration(
-        req.key_spec.as_deref(),
-        "keySpec",
-        DataKeySpec::parse,
-        DataKeySpec::value_set,
-    );
-    v.finish()?;
-    let len = match (spec, req.number_of_bytes) {
+    let len = match (req.key_spec, req.number_of_bytes) {
         (Some(DataKeySpec::Aes256), None) => 32,
         (Some(DataKeySpec::Aes128), None) => 16,
         (None, Some(n)) => n as usize,
@@ -511,11 +449,7 @@ fn data_key(
             ))
         }
     };
-    let id = resolve(
-        node,
-        req.key_id.as_deref().unwrap_or_default(),
-        Accept::AnyIdentifier,
-    )?;
+    let id = resolve(node, &req.key_id, Accept::AnyIdentifier)?;
     let s = current_for_encrypt(node, &id, op, None)?;
     if req.dry_run == Some(true) {
         return Err(dry_run());
@@ -536,14 +470,6 @@ fn data_key(
     })
 }
 
-/// `GenerateRandomRequest`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GenerateRandomRequest {
-    number_of_bytes: Option<i64>,
-    custom_key_store_id: Option<String>,
-}
-
 /// `GenerateRandomResponse`.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -551,22 +477,12 @@ pub struct GenerateRandomResponse {
     plaintext: Blob,
 }
 
-/// GenerateRandom: 1..1024 bytes. `NumberOfBytes` is optional in the model but there is no
-/// default; a request without it is refused as missing [CHOICE].
+/// GenerateRandom: 1..1024 bytes. `NumberOfBytes` is optional in the model but AWS requires
+/// it ("NumberOfBytes is required.", `protocol::overrides`).
 pub fn generate_random(
     _node: &Node,
     req: GenerateRandomRequest,
 ) -> KmsResult<GenerateRandomResponse> {
-    let mut v = Validator::new();
-    v.required(&req.number_of_bytes, "numberOfBytes");
-    v.range(req.number_of_bytes, "numberOfBytes", 1, 1024);
-    v.str_len(
-        req.custom_key_store_id.as_deref(),
-        "customKeyStoreId",
-        1,
-        64,
-    );
-    v.finish()?;
     if let Some(id) = req.custom_key_store_id {
         return Err(KmsError::new(
             ErrorCode::CustomKeyStoreNotFound,

@@ -1,24 +1,15 @@
 //! ScheduleKeyDeletion and CancelKeyDeletion (contract §3.15, X-1 … X-8). The key is removed
 //! when the simulated clock passes `DeletionDate` (the store's time rules).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::keys::required_key;
-use super::resolve::Accept;
+use super::resolve::{resolve, Accept};
 use crate::clock::DAY_MS;
 use crate::domain::state::{KeyState, OpClass};
 use crate::error::KmsResult;
 use crate::node::Node;
+use crate::protocol::requests::{CancelKeyDeletionRequest, ScheduleKeyDeletionRequest};
 use crate::protocol::types::Epoch;
-use crate::protocol::validate::Validator;
-
-/// `ScheduleKeyDeletionRequest`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ScheduleKeyDeletionRequest {
-    key_id: Option<String>,
-    pending_window_in_days: Option<i64>,
-}
 
 /// `ScheduleKeyDeletionResponse`.
 #[derive(Debug, Serialize)]
@@ -31,18 +22,15 @@ pub struct ScheduleKeyDeletionResponse {
     pending_window_in_days: u32,
 }
 
-/// X-1 … X-4: window 7..30 (default 30). A single-Region key or a replica → PendingDeletion
+/// X-1 … X-4: window 7..30 (default 30; the range is an override of the model's, see
+/// `protocol::overrides`). A single-Region key or a replica → PendingDeletion
 /// with `DeletionDate = now + window`; a primary that still has replicas →
 /// PendingReplicaDeletion without a date.
 pub fn schedule_key_deletion(
     node: &Node,
     req: ScheduleKeyDeletionRequest,
 ) -> KmsResult<ScheduleKeyDeletionResponse> {
-    let mut v = Validator::new();
-    v.required(&req.key_id, "keyId");
-    v.range(req.pending_window_in_days, "pendingWindowInDays", 7, 30);
-    v.finish()?;
-    let id = required_key(node, &req.key_id, Accept::KeyIdOrArn)?;
+    let id = resolve(node, &req.key_id, Accept::KeyIdOrArn)?;
     let window = req.pending_window_in_days.unwrap_or(30) as u32;
     let now = node.now();
     node.update_key(&id, |k| {
@@ -84,9 +72,9 @@ pub struct CancelKeyDeletionResponse {
 /// not imported [CHOICE, Q-13]. Any other state → "is not pending deletion.".
 pub fn cancel_key_deletion(
     node: &Node,
-    req: super::keys::KeyIdRequest,
+    req: CancelKeyDeletionRequest,
 ) -> KmsResult<CancelKeyDeletionResponse> {
-    let id = required_key(node, &req.key_id, Accept::KeyIdOrArn)?;
+    let id = resolve(node, &req.key_id, Accept::KeyIdOrArn)?;
     node.update_key(&id, |k| {
         k.permits(OpClass::CancelDeletion)?;
         let missing = k

@@ -3,23 +3,22 @@
 //! operation, see [`super::placement`]); GetParametersForImport runs inline and waits, off the
 //! executor, only when its wrapping-key pool is empty.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::keys::required_key;
-use super::resolve::Accept;
+use super::resolve::{resolve, Accept};
 use crate::clock::DAY_MS;
 use crate::domain::asymmetric::{check_material, CheckedMaterial};
-use crate::domain::enums::{
-    ExpirationModel, ImportType, KeySpec, Origin, WrappingAlgorithm, WrappingKeySpec,
-};
+use crate::domain::enums::{ExpirationModel, KeySpec, Origin, WrappingAlgorithm, WrappingKeySpec};
 use crate::domain::import::{self, ImportParams};
 use crate::domain::key::Key;
 use crate::domain::material::{Expiry, KeyMaterialId};
 use crate::domain::state::OpClass;
 use crate::error::{ErrorCode, KmsError, KmsResult};
 use crate::node::Node;
-use crate::protocol::types::{Blob, Epoch, RequestTime};
-use crate::protocol::validate::Validator;
+use crate::protocol::requests::{
+    DeleteImportedKeyMaterialRequest, GetParametersForImportRequest, ImportKeyMaterialRequest,
+};
+use crate::protocol::types::{Blob, Epoch};
 use crate::tokens::TokenRecord;
 
 /// G-1/I-3/D-1: the import family needs an EXTERNAL key (checked before the state, §4.3).
@@ -28,15 +27,6 @@ fn require_external(k: &Key) -> KmsResult<()> {
         return Err(KmsError::wrong_origin(&k.arn, k.origin.as_str()));
     }
     Ok(())
-}
-
-/// `GetParametersForImportRequest`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct GetParametersForImportRequest {
-    key_id: Option<String>,
-    wrapping_algorithm: Option<String>,
-    wrapping_key_spec: Option<String>,
 }
 
 /// `GetParametersForImportResponse`.
@@ -54,29 +44,9 @@ pub fn get_parameters_for_import(
     node: &Node,
     req: GetParametersForImportRequest,
 ) -> KmsResult<GetParametersForImportResponse> {
-    let mut v = Validator::new();
-    v.required(&req.key_id, "keyId");
-    v.str_len(req.key_id.as_deref(), "keyId", 1, 2048);
-    v.required(&req.wrapping_algorithm, "wrappingAlgorithm");
-    let alg = v.enumeration(
-        req.wrapping_algorithm.as_deref(),
-        "wrappingAlgorithm",
-        WrappingAlgorithm::parse,
-        WrappingAlgorithm::value_set,
-    );
-    v.required(&req.wrapping_key_spec, "wrappingKeySpec");
-    let spec = v.enumeration(
-        req.wrapping_key_spec.as_deref(),
-        "wrappingKeySpec",
-        WrappingKeySpec::parse,
-        WrappingKeySpec::value_set,
-    );
-    v.finish()?;
-    let (Some(alg), Some(spec)) = (alg, spec) else {
-        return Err(KmsError::internal("validated members missing"));
-    };
+    let (alg, spec) = (req.wrapping_algorithm, req.wrapping_key_spec);
     check_wrapping_pair(node, alg, spec)?;
-    let id = required_key(node, &req.key_id, Accept::KeyIdOrArn)?;
+    let id = resolve(node, &req.key_id, Accept::KeyIdOrArn)?;
     let arn = node.read_key(&id, |k| {
         require_external(k)?;
         k.permits(OpClass::GetParametersForImport)?;
@@ -148,20 +118,6 @@ fn check_wrapping_pair(
     Ok(())
 }
 
-/// `ImportKeyMaterialRequest`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ImportKeyMaterialRequest {
-    key_id: Option<String>,
-    import_token: Option<Blob>,
-    encrypted_key_material: Option<Blob>,
-    valid_to: Option<RequestTime>,
-    expiration_model: Option<String>,
-    import_type: Option<String>,
-    key_material_description: Option<String>,
-    key_material_id: Option<String>,
-}
-
 /// `ImportKeyMaterialResponse` (Q-18: KeyId is the ARN; KeyMaterialId only for symmetric
 /// keys, I-40).
 #[derive(Debug, Serialize)]
@@ -172,71 +128,20 @@ pub struct ImportKeyMaterialResponse {
     key_material_id: Option<String>,
 }
 
-fn description_ok(s: &str) -> bool {
-    !s.is_empty()
-        && s.chars().all(|c| {
-            c.is_ascii_alphanumeric()
-                || c.is_whitespace()
-                || matches!(c, ':' | '/' | '_' | '.' | '-')
-        })
-}
-
-fn hex_id_ok(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
 /// ImportKeyMaterial in the I-1 … I-12 order. Atomic: the token is restored and the key left
 /// untouched by any failure.
 pub fn import_key_material(
     node: &Node,
     req: ImportKeyMaterialRequest,
 ) -> KmsResult<ImportKeyMaterialResponse> {
-    // I-1: schema.
-    let mut v = Validator::new();
-    v.required(&req.key_id, "keyId");
-    v.str_len(req.key_id.as_deref(), "keyId", 1, 2048);
-    v.required(&req.import_token, "importToken");
-    v.blob_len(
-        req.import_token.as_ref().map(|b| b.0.as_slice()),
-        "importToken",
-        1,
-        6144,
-    );
-    v.required(&req.encrypted_key_material, "encryptedKeyMaterial");
-    v.blob_len(
-        req.encrypted_key_material.as_ref().map(|b| b.0.as_slice()),
-        "encryptedKeyMaterial",
-        1,
-        6144,
-    );
-    let model = v.enumeration(
-        req.expiration_model.as_deref(),
-        "expirationModel",
-        ExpirationModel::parse,
-        ExpirationModel::value_set,
-    );
-    let import_type = v.enumeration(
-        req.import_type.as_deref(),
-        "importType",
-        ImportType::parse,
-        ImportType::value_set,
-    );
+    // I-1: the schema was checked against the model when the request was decoded.
+    let (model, import_type) = (req.expiration_model, req.import_type);
     let desc = req.key_material_description.as_deref();
-    v.str_len(desc, "keyMaterialDescription", 0, 256);
-    v.pattern(
-        desc,
-        "keyMaterialDescription",
-        "^[a-zA-Z0-9:/_\\s.-]+$",
-        description_ok,
-    );
     let mid = req.key_material_id.as_deref();
-    v.str_len(mid, "keyMaterialId", 64, 64);
-    v.pattern(mid, "keyMaterialId", "^[a-f0-9]+$", hex_id_ok);
-    v.finish()?;
     let key_material_id = mid.and_then(KeyMaterialId::parse_hex);
 
     // I-2 … I-5.
-    let id = required_key(node, &req.key_id, Accept::KeyIdOrArn)?;
+    let id = resolve(node, &req.key_id, Accept::KeyIdOrArn)?;
     let spec = node.read_key(&id, |k| {
         require_external(k)?;
         k.permits(OpClass::ImportKeyMaterial)?;
@@ -285,14 +190,14 @@ pub fn import_key_material(
     };
 
     // I-7/I-8: the token, taken out for this attempt.
-    let token = req.import_token.unwrap_or_default();
+    let token = req.import_token;
     let (token_key, record) = node.tokens.take(&token.0, &id, now)?;
     let result = unwrap_and_apply(
         node,
         &id,
         spec,
         &record,
-        &req.encrypted_key_material.unwrap_or_default().0,
+        &req.encrypted_key_material.0,
         &ImportParams {
             import_type,
             key_material_id,
@@ -344,14 +249,6 @@ fn unwrap_and_apply(
     })
 }
 
-/// `DeleteImportedKeyMaterialRequest`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DeleteImportedKeyMaterialRequest {
-    key_id: Option<String>,
-    key_material_id: Option<String>,
-}
-
 /// `DeleteImportedKeyMaterialResponse`.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -366,14 +263,11 @@ pub fn delete_imported_key_material(
     node: &Node,
     req: DeleteImportedKeyMaterialRequest,
 ) -> KmsResult<DeleteImportedKeyMaterialResponse> {
-    let mut v = Validator::new();
-    v.required(&req.key_id, "keyId");
-    let mid = req.key_material_id.as_deref();
-    v.str_len(mid, "keyMaterialId", 64, 64);
-    v.pattern(mid, "keyMaterialId", "^[a-f0-9]+$", hex_id_ok);
-    v.finish()?;
-    let target = mid.and_then(KeyMaterialId::parse_hex);
-    let id = required_key(node, &req.key_id, Accept::KeyIdOrArn)?;
+    let target = req
+        .key_material_id
+        .as_deref()
+        .and_then(KeyMaterialId::parse_hex);
+    let id = resolve(node, &req.key_id, Accept::KeyIdOrArn)?;
     node.update_key(&id, |k| {
         require_external(k)?;
         k.permits(OpClass::DeleteImportedKeyMaterial)?;

@@ -1,39 +1,25 @@
 //! CreateKey, DescribeKey, ListKeys, EnableKey, DisableKey, UpdateKeyDescription
 //! (contract §3.1 – §3.3, §3.14).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::paging;
 use super::resolve::{resolve, Accept};
-use super::shapes::{KeyMetadata, Tag};
-use super::tags::{validate_tag_list, TagRules};
+use super::shapes::KeyMetadata;
+use super::tags::{pairs, TagRules};
 use crate::domain::asymmetric;
-use crate::domain::enums::{CustomerMasterKeySpec, KeySpec, KeyUsage, Origin};
+use crate::domain::enums::{KeySpec, KeyUsage, Origin};
 use crate::domain::ids;
 use crate::domain::key::{Key, MultiRegion, RegionalKey};
 use crate::domain::material::{random_bytes, Material};
 use crate::domain::state::{KeyState, OpClass};
 use crate::error::{ErrorCode, KmsError, KmsResult};
+use crate::model::ResourceOwnerType;
 use crate::node::Node;
-use crate::protocol::validate::Validator;
-
-/// `CreateKeyRequest`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct CreateKeyRequest {
-    policy: Option<String>,
-    description: Option<String>,
-    key_usage: Option<String>,
-    customer_master_key_spec: Option<String>,
-    key_spec: Option<String>,
-    origin: Option<String>,
-    custom_key_store_id: Option<String>,
-    #[allow(dead_code)]
-    bypass_policy_lockout_safety_check: Option<bool>,
-    tags: Option<Vec<Tag>>,
-    multi_region: Option<bool>,
-    xks_key_id: Option<String>,
-}
+use crate::protocol::requests::{
+    CreateKeyRequest, DescribeKeyRequest, DisableKeyRequest, EnableKeyRequest, ListKeysRequest,
+    UpdateKeyDescriptionRequest,
+};
 
 /// `CreateKeyResponse` / `DescribeKeyResponse`.
 #[derive(Debug, Serialize)]
@@ -44,42 +30,13 @@ pub struct KeyMetadataResponse {
 
 /// C-1 … C-10: creates a key in this Region.
 pub fn create_key(node: &Node, req: CreateKeyRequest) -> KmsResult<KeyMetadataResponse> {
-    let mut v = Validator::new();
-    v.str_len(req.policy.as_deref(), "policy", 1, 131_072);
-    v.str_len(req.description.as_deref(), "description", 0, 8192);
-    let usage = v.enumeration(
-        req.key_usage.as_deref(),
-        "keyUsage",
-        KeyUsage::parse,
-        KeyUsage::value_set,
+    let (usage, cmk_spec, spec, origin) = (
+        req.key_usage,
+        req.customer_master_key_spec,
+        req.key_spec,
+        req.origin,
     );
-    let cmk_spec = v.enumeration(
-        req.customer_master_key_spec.as_deref(),
-        "customerMasterKeySpec",
-        CustomerMasterKeySpec::parse,
-        CustomerMasterKeySpec::value_set,
-    );
-    let spec = v.enumeration(
-        req.key_spec.as_deref(),
-        "keySpec",
-        KeySpec::parse,
-        KeySpec::value_set,
-    );
-    let origin = v.enumeration(
-        req.origin.as_deref(),
-        "origin",
-        Origin::parse,
-        Origin::value_set,
-    );
-    v.str_len(
-        req.custom_key_store_id.as_deref(),
-        "customKeyStoreId",
-        1,
-        64,
-    );
-    v.str_len(req.xks_key_id.as_deref(), "xksKeyId", 1, 128);
-    let tags = validate_tag_list(&mut v, req.tags.as_deref());
-    v.finish()?;
+    let tags = pairs(req.tags);
 
     // C-4: KeySpec and its deprecated alias together.
     if req.key_spec.is_some() && req.customer_master_key_spec.is_some() {
@@ -243,39 +200,12 @@ pub fn check_policy(p: &str) -> KmsResult<()> {
     }
 }
 
-/// A request naming one key and nothing else (DescribeKey, EnableKey, …).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct KeyIdRequest {
-    pub(crate) key_id: Option<String>,
-    #[allow(dead_code)]
-    grant_tokens: Option<Vec<String>>,
-}
-
-/// Validates `KeyId` (required, 1..2048) and resolves it.
-pub fn required_key(node: &Node, key_id: &Option<String>, accept: Accept) -> KmsResult<String> {
-    let mut v = Validator::new();
-    v.required(key_id, "keyId");
-    v.str_len(key_id.as_deref(), "keyId", 1, 2048);
-    v.finish()?;
-    resolve(node, key_id.as_deref().unwrap_or_default(), accept)
-}
-
 /// DescribeKey: works in every state (§3.2).
-pub fn describe_key(node: &Node, req: KeyIdRequest) -> KmsResult<KeyMetadataResponse> {
-    let id = required_key(node, &req.key_id, Accept::AnyIdentifier)?;
+pub fn describe_key(node: &Node, req: DescribeKeyRequest) -> KmsResult<KeyMetadataResponse> {
+    let id = resolve(node, &req.key_id, Accept::AnyIdentifier)?;
     node.read_key(&id, |k| KeyMetadataResponse {
         key_metadata: KeyMetadata::of(node, k),
     })
-}
-
-/// `ListKeysRequest`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListKeysRequest {
-    limit: Option<i64>,
-    marker: Option<String>,
-    resource_owners: Option<Vec<String>>,
 }
 
 /// `ListKeysResponse`.
@@ -296,30 +226,12 @@ pub struct KeyListEntry {
     key_arn: String,
 }
 
-const RESOURCE_OWNERS: &[&str] = &["SELF", "OTHER_ACCOUNTS_VIA_RAM"];
-
 /// C-30/C-31: every key of this Region in creation order; nothing is shared via RAM.
 pub fn list_keys(node: &Node, req: ListKeysRequest) -> KmsResult<ListKeysResponse> {
-    let mut v = Validator::new();
-    paging::validate(&mut v, req.limit, req.marker.as_deref(), 1000);
-    if let Some(owners) = &req.resource_owners {
-        if owners.is_empty() || owners.len() > 2 {
-            v.range(Some(owners.len() as i64), "resourceOwners", 1, 2);
-        }
-        for o in owners {
-            v.enumeration(
-                Some(o.as_str()),
-                "resourceOwners",
-                |s| RESOURCE_OWNERS.contains(&s).then_some(()),
-                || format!("[{}]", RESOURCE_OWNERS.join(", ")),
-            );
-        }
-    }
-    v.finish()?;
     let own = req
         .resource_owners
         .as_ref()
-        .is_none_or(|o| o.iter().any(|s| s == "SELF"));
+        .is_none_or(|o| o.contains(&ResourceOwnerType::SelfValue));
     let from = paging::numeric_position("keys", req.marker.as_deref())?;
     let limit = req.limit.unwrap_or(100) as usize;
     let (keys, next) = if own {
@@ -342,8 +254,8 @@ pub fn list_keys(node: &Node, req: ListKeysRequest) -> KmsResult<ListKeysRespons
 pub struct Empty {}
 
 /// N-1: `Disabled → Enabled`; already Enabled is a no-op.
-pub fn enable_key(node: &Node, req: KeyIdRequest) -> KmsResult<Empty> {
-    let id = required_key(node, &req.key_id, Accept::KeyIdOrArn)?;
+pub fn enable_key(node: &Node, req: EnableKeyRequest) -> KmsResult<Empty> {
+    let id = resolve(node, &req.key_id, Accept::KeyIdOrArn)?;
     node.update_key(&id, |k| {
         k.permits(OpClass::EnableKey)?;
         k.state = KeyState::Enabled;
@@ -352,8 +264,8 @@ pub fn enable_key(node: &Node, req: KeyIdRequest) -> KmsResult<Empty> {
 }
 
 /// N-2: `Enabled → Disabled`; already Disabled is a no-op.
-pub fn disable_key(node: &Node, req: KeyIdRequest) -> KmsResult<Empty> {
-    let id = required_key(node, &req.key_id, Accept::KeyIdOrArn)?;
+pub fn disable_key(node: &Node, req: DisableKeyRequest) -> KmsResult<Empty> {
+    let id = resolve(node, &req.key_id, Accept::KeyIdOrArn)?;
     node.update_key(&id, |k| {
         k.permits(OpClass::DisableKey)?;
         k.state = KeyState::Disabled;
@@ -361,30 +273,12 @@ pub fn disable_key(node: &Node, req: KeyIdRequest) -> KmsResult<Empty> {
     })
 }
 
-/// `UpdateKeyDescriptionRequest`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct UpdateKeyDescriptionRequest {
-    key_id: Option<String>,
-    description: Option<String>,
-}
-
 /// UpdateKeyDescription: any state but pending deletion (§4.3).
 pub fn update_key_description(node: &Node, req: UpdateKeyDescriptionRequest) -> KmsResult<Empty> {
-    let mut v = Validator::new();
-    v.required(&req.key_id, "keyId");
-    v.str_len(req.key_id.as_deref(), "keyId", 1, 2048);
-    v.required(&req.description, "description");
-    v.str_len(req.description.as_deref(), "description", 0, 8192);
-    v.finish()?;
-    let id = resolve(
-        node,
-        req.key_id.as_deref().unwrap_or_default(),
-        Accept::KeyIdOrArn,
-    )?;
+    let id = resolve(node, &req.key_id, Accept::KeyIdOrArn)?;
     node.update_key(&id, |k| {
         k.permits(OpClass::Manage)?;
-        k.description = req.description.unwrap_or_default();
+        k.description = req.description;
         Ok(Empty {})
     })
 }

@@ -15,21 +15,25 @@ pub mod rotation;
 pub mod shapes;
 pub mod tags;
 
-use serde::de::DeserializeOwned;
+pub mod unsupported;
+
 use serde::Serialize;
 
 use crate::error::KmsResult;
+use crate::model::Operation;
 use crate::node::Node;
-use crate::protocol::target::unknown_operation;
-use crate::protocol::wire::{encode_response, parse_request};
+use crate::protocol::requests::{self, Decode};
+use crate::protocol::wire::encode_response;
 
-/// Decodes the body into `Req`, runs the handler, encodes the response.
-fn run<Req: DeserializeOwned, Resp: Serialize>(
+/// Decodes the body into operation `op`'s typed request (every constraint of the model
+/// checked, W-35), runs the handler, encodes the response.
+fn run<Req: Decode, Resp: Serialize>(
     node: &Node,
+    op: Operation,
     body: &[u8],
     handler: fn(&Node, Req) -> KmsResult<Resp>,
 ) -> KmsResult<Vec<u8>> {
-    let req = parse_request::<Req>(body)?;
+    let req = requests::decode::<Req>(op, body)?;
     encode_response(&handler(node, req)?)
 }
 
@@ -43,58 +47,80 @@ pub enum Placement {
 }
 
 /// Where `op` runs.
-pub fn placement(op: &str) -> Placement {
+pub fn placement(op: Operation) -> Placement {
     match op {
-        "ImportKeyMaterial" | "CreateKey" | "Sign" | "Verify" => Placement::Cpu,
+        Operation::ImportKeyMaterial
+        | Operation::CreateKey
+        | Operation::Sign
+        | Operation::Verify => Placement::Cpu,
         _ => Placement::Inline,
     }
 }
 
-/// Runs operation `op` (the part after `TrentService.`) on `node`. An operation KMS does not
-/// have, or that the simulator does not serve, → `UnknownOperationException` (W-4).
-pub fn dispatch(node: &Node, op: &str, body: &[u8]) -> KmsResult<Vec<u8>> {
+/// Runs operation `op` on `node`: one arm per operation of the model (W-4), so the compiler
+/// refuses a model update that adds an operation nobody serves.
+pub fn dispatch(node: &Node, op: Operation, body: &[u8]) -> KmsResult<Vec<u8>> {
+    use Operation as O;
     match op {
-        "CreateKey" => run(node, body, keys::create_key),
-        "DescribeKey" => run(node, body, keys::describe_key),
-        "ListKeys" => run(node, body, keys::list_keys),
-        "EnableKey" => run(node, body, keys::enable_key),
-        "DisableKey" => run(node, body, keys::disable_key),
-        "UpdateKeyDescription" => run(node, body, keys::update_key_description),
-        "CreateAlias" => run(node, body, aliases::create_alias),
-        "UpdateAlias" => run(node, body, aliases::update_alias),
-        "DeleteAlias" => run(node, body, aliases::delete_alias),
-        "ListAliases" => run(node, body, aliases::list_aliases),
-        "TagResource" => run(node, body, tags::tag_resource),
-        "UntagResource" => run(node, body, tags::untag_resource),
-        "ListResourceTags" => run(node, body, tags::list_resource_tags),
-        "GetKeyPolicy" => run(node, body, policy::get_key_policy),
-        "PutKeyPolicy" => run(node, body, policy::put_key_policy),
-        "ListKeyPolicies" => run(node, body, policy::list_key_policies),
-        "ScheduleKeyDeletion" => run(node, body, deletion::schedule_key_deletion),
-        "CancelKeyDeletion" => run(node, body, deletion::cancel_key_deletion),
-        "Encrypt" => run(node, body, crypto::encrypt),
-        "Decrypt" => run(node, body, crypto::decrypt),
-        "ReEncrypt" => run(node, body, crypto::re_encrypt),
-        "GenerateDataKey" => run(node, body, crypto::generate_data_key),
-        "GenerateDataKeyWithoutPlaintext" => {
-            run(node, body, crypto::generate_data_key_without_plaintext)
+        O::CreateKey => run(node, op, body, keys::create_key),
+        O::DescribeKey => run(node, op, body, keys::describe_key),
+        O::ListKeys => run(node, op, body, keys::list_keys),
+        O::EnableKey => run(node, op, body, keys::enable_key),
+        O::DisableKey => run(node, op, body, keys::disable_key),
+        O::UpdateKeyDescription => run(node, op, body, keys::update_key_description),
+        O::CreateAlias => run(node, op, body, aliases::create_alias),
+        O::UpdateAlias => run(node, op, body, aliases::update_alias),
+        O::DeleteAlias => run(node, op, body, aliases::delete_alias),
+        O::ListAliases => run(node, op, body, aliases::list_aliases),
+        O::TagResource => run(node, op, body, tags::tag_resource),
+        O::UntagResource => run(node, op, body, tags::untag_resource),
+        O::ListResourceTags => run(node, op, body, tags::list_resource_tags),
+        O::GetKeyPolicy => run(node, op, body, policy::get_key_policy),
+        O::PutKeyPolicy => run(node, op, body, policy::put_key_policy),
+        O::ListKeyPolicies => run(node, op, body, policy::list_key_policies),
+        O::ScheduleKeyDeletion => run(node, op, body, deletion::schedule_key_deletion),
+        O::CancelKeyDeletion => run(node, op, body, deletion::cancel_key_deletion),
+        O::Encrypt => run(node, op, body, crypto::encrypt),
+        O::Decrypt => run(node, op, body, crypto::decrypt),
+        O::ReEncrypt => run(node, op, body, crypto::re_encrypt),
+        O::GenerateDataKey => run(node, op, body, crypto::generate_data_key),
+        O::GenerateDataKeyWithoutPlaintext => {
+            run(node, op, body, crypto::generate_data_key_without_plaintext)
         }
-        "GenerateRandom" => run(node, body, crypto::generate_random),
-        "EnableKeyRotation" => run(node, body, rotation::enable_key_rotation),
-        "DisableKeyRotation" => run(node, body, rotation::disable_key_rotation),
-        "GetKeyRotationStatus" => run(node, body, rotation::get_key_rotation_status),
-        "RotateKeyOnDemand" => run(node, body, rotation::rotate_key_on_demand),
-        "ListKeyRotations" => run(node, body, rotation::list_key_rotations),
-        "Sign" => run(node, body, asym::sign),
-        "Verify" => run(node, body, asym::verify),
-        "GetPublicKey" => run(node, body, asym::get_public_key),
-        "GenerateMac" => run(node, body, asym::generate_mac),
-        "VerifyMac" => run(node, body, asym::verify_mac),
-        "ReplicateKey" => run(node, body, multi_region::replicate_key),
-        "UpdatePrimaryRegion" => run(node, body, multi_region::update_primary_region),
-        "GetParametersForImport" => run(node, body, import::get_parameters_for_import),
-        "ImportKeyMaterial" => run(node, body, import::import_key_material),
-        "DeleteImportedKeyMaterial" => run(node, body, import::delete_imported_key_material),
-        other => Err(unknown_operation(&format!("TrentService.{other}"))),
+        O::GenerateRandom => run(node, op, body, crypto::generate_random),
+        O::EnableKeyRotation => run(node, op, body, rotation::enable_key_rotation),
+        O::DisableKeyRotation => run(node, op, body, rotation::disable_key_rotation),
+        O::GetKeyRotationStatus => run(node, op, body, rotation::get_key_rotation_status),
+        O::RotateKeyOnDemand => run(node, op, body, rotation::rotate_key_on_demand),
+        O::ListKeyRotations => run(node, op, body, rotation::list_key_rotations),
+        O::Sign => run(node, op, body, asym::sign),
+        O::Verify => run(node, op, body, asym::verify),
+        O::GetPublicKey => run(node, op, body, asym::get_public_key),
+        O::GenerateMac => run(node, op, body, asym::generate_mac),
+        O::VerifyMac => run(node, op, body, asym::verify_mac),
+        O::ReplicateKey => run(node, op, body, multi_region::replicate_key),
+        O::UpdatePrimaryRegion => run(node, op, body, multi_region::update_primary_region),
+        O::GetParametersForImport => run(node, op, body, import::get_parameters_for_import),
+        O::ImportKeyMaterial => run(node, op, body, import::import_key_material),
+        O::DeleteImportedKeyMaterial => run(node, op, body, import::delete_imported_key_material),
+        O::CreateCustomKeyStore => run(node, op, body, unsupported::create_custom_key_store),
+        O::ConnectCustomKeyStore => run(node, op, body, unsupported::connect_custom_key_store),
+        O::DeleteCustomKeyStore => run(node, op, body, unsupported::delete_custom_key_store),
+        O::DescribeCustomKeyStores => run(node, op, body, unsupported::describe_custom_key_stores),
+        O::DisconnectCustomKeyStore => {
+            run(node, op, body, unsupported::disconnect_custom_key_store)
+        }
+        O::UpdateCustomKeyStore => run(node, op, body, unsupported::update_custom_key_store),
+        O::CreateGrant
+        | O::ListGrants
+        | O::ListRetirableGrants
+        | O::RetireGrant
+        | O::RevokeGrant
+        | O::GenerateDataKeyPair
+        | O::GenerateDataKeyPairWithoutPlaintext
+        | O::DeriveSharedSecret
+        | O::Encapsulate
+        | O::Decapsulate
+        | O::GetKeyLastUsage => Err(unsupported::not_yet(op)),
     }
 }

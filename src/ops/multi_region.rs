@@ -1,13 +1,12 @@
 //! ReplicateKey and UpdatePrimaryRegion (contract §3.8, §3.9). The primary changes its own
 //! record; the bus carries the change to the other Regions (no node reads another's store).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::keys::{check_policy, required_key, Empty};
-use super::resolve::Accept;
+use super::keys::{check_policy, Empty};
+use super::resolve::{resolve, Accept};
 use super::shapes::{KeyMetadata, Tag};
-use super::tags::{validate_tag_list, TagRules};
-use crate::config::region_name_ok;
+use super::tags::{pairs, TagRules};
 use crate::domain::enums::MultiRegionKeyType;
 use crate::domain::ids;
 use crate::domain::key::{default_policy, Key, MultiRegion, RegionalKey};
@@ -15,21 +14,8 @@ use crate::domain::multi_region::{self, ReplicaLocal};
 use crate::domain::state::{KeyState, OpClass};
 use crate::error::{ErrorCode, KmsError, KmsResult};
 use crate::node::Node;
-use crate::protocol::validate::Validator;
+use crate::protocol::requests::{ReplicateKeyRequest, UpdatePrimaryRegionRequest};
 use crate::replication::event::{Envelope, Event};
-
-/// `ReplicateKeyRequest`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ReplicateKeyRequest {
-    key_id: Option<String>,
-    replica_region: Option<String>,
-    policy: Option<String>,
-    #[allow(dead_code)]
-    bypass_policy_lockout_safety_check: Option<bool>,
-    description: Option<String>,
-    tags: Option<Vec<Tag>>,
-}
 
 /// `ReplicateKeyResponse` (R-6: ReplicaTags omitted when no tags were given).
 #[derive(Debug, Serialize)]
@@ -43,27 +29,14 @@ pub struct ReplicateKeyResponse {
 
 /// R-1 … R-9.
 pub fn replicate_key(node: &Node, req: ReplicateKeyRequest) -> KmsResult<ReplicateKeyResponse> {
-    let mut v = Validator::new();
-    v.required(&req.key_id, "keyId");
-    v.str_len(req.key_id.as_deref(), "keyId", 1, 2048);
-    v.required(&req.replica_region, "replicaRegion");
-    v.str_len(req.replica_region.as_deref(), "replicaRegion", 1, 32);
-    v.pattern(
-        req.replica_region.as_deref(),
-        "replicaRegion",
-        "^([a-z]+-){2,3}\\d+$",
-        region_name_ok,
-    );
-    v.str_len(req.policy.as_deref(), "policy", 1, 131_072);
-    v.str_len(req.description.as_deref(), "description", 0, 8192);
-    let tags = validate_tag_list(&mut v, req.tags.as_deref());
-    v.finish()?;
+    let tags_given = req.tags.is_some();
+    let tags = pairs(req.tags);
     TagRules::new(node.limits.tags_per_key).check_new(&tags, &[])?;
     if let Some(p) = &req.policy {
         check_policy(p)?;
     }
-    let target = req.replica_region.clone().unwrap_or_default();
-    let id = required_key(node, &req.key_id, Accept::KeyIdOrArn)?;
+    let target = req.replica_region;
+    let id = resolve(node, &req.key_id, Accept::KeyIdOrArn)?;
     let now = node.now();
     let replica_arn = ids::key_arn(&target, &node.account, &id);
     let policy = req
@@ -130,7 +103,7 @@ pub fn replicate_key(node: &Node, req: ReplicateKeyRequest) -> KmsResult<Replica
     Ok(ReplicateKeyResponse {
         replica_key_metadata: metadata,
         replica_policy: policy,
-        replica_tags: req.tags.map(|_| {
+        replica_tags: tags_given.then(|| {
             tags.into_iter()
                 .map(|(k, v)| Tag {
                     tag_key: Some(k),
@@ -160,30 +133,11 @@ fn require_primary(k: &Key) -> KmsResult<&MultiRegion> {
     Ok(mr)
 }
 
-/// `UpdatePrimaryRegionRequest`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct UpdatePrimaryRegionRequest {
-    key_id: Option<String>,
-    primary_region: Option<String>,
-}
-
 /// U-1 … U-4: the named replica becomes the primary. The old primary shows `Updating` until
 /// the new primary's first snapshot reaches it.
 pub fn update_primary_region(node: &Node, req: UpdatePrimaryRegionRequest) -> KmsResult<Empty> {
-    let mut v = Validator::new();
-    v.required(&req.key_id, "keyId");
-    v.required(&req.primary_region, "primaryRegion");
-    v.str_len(req.primary_region.as_deref(), "primaryRegion", 1, 32);
-    v.pattern(
-        req.primary_region.as_deref(),
-        "primaryRegion",
-        "^([a-z]+-){2,3}\\d+$",
-        region_name_ok,
-    );
-    v.finish()?;
-    let target = req.primary_region.clone().unwrap_or_default();
-    let id = required_key(node, &req.key_id, Accept::KeyIdOrArn)?;
+    let target = req.primary_region;
+    let id = resolve(node, &req.key_id, Accept::KeyIdOrArn)?;
     node.update_key(&id, |k| {
         // U-1: only the current primary, and only to a Region holding a replica.
         let mr = require_primary(k)?;

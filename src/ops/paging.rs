@@ -7,13 +7,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
 use crate::error::{ErrorCode, KmsError, KmsResult};
-use crate::protocol::validate::Validator;
-
-/// Checks `Limit` (1..=`max`) and `Marker` (1..320 chars) with the validator (W-51).
-pub fn validate(v: &mut Validator, limit: Option<i64>, marker: Option<&str>, max: i64) {
-    v.range(limit, "limit", 1, max);
-    v.str_len(marker, "marker", 1, 320);
-}
 
 /// Encodes a position in list `list`.
 pub fn marker(list: &str, position: &str) -> String {

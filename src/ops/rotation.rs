@@ -1,11 +1,11 @@
 //! EnableKeyRotation, DisableKeyRotation, GetKeyRotationStatus, RotateKeyOnDemand and
 //! ListKeyRotations (contract §3.10 – §3.12).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::keys::{required_key, Empty, KeyIdRequest};
+use super::keys::Empty;
 use super::paging;
-use super::resolve::Accept;
+use super::resolve::{resolve, Accept};
 use crate::clock::DAY_MS;
 use crate::domain::enums::{ExpirationModel, IncludeKeyMaterial, KeySpec, Origin};
 use crate::domain::key::{AutoRotation, Key};
@@ -13,8 +13,11 @@ use crate::domain::rotation;
 use crate::domain::state::OpClass;
 use crate::error::{KmsError, KmsResult};
 use crate::node::Node;
+use crate::protocol::requests::{
+    DisableKeyRotationRequest, EnableKeyRotationRequest, GetKeyRotationStatusRequest,
+    ListKeyRotationsRequest, RotateKeyOnDemandRequest,
+};
 use crate::protocol::types::Epoch;
-use crate::protocol::validate::Validator;
 
 /// K-1: automatic rotation exists only for AWS_KMS symmetric keys, and is configured on the
 /// primary of a multi-Region set. Checked before the key state (§4.3 legend).
@@ -38,26 +41,9 @@ fn check_auto_rotation_target(k: &Key) -> KmsResult<()> {
     Ok(())
 }
 
-/// `EnableKeyRotationRequest`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct EnableKeyRotationRequest {
-    key_id: Option<String>,
-    rotation_period_in_days: Option<i64>,
-}
-
 /// EnableKeyRotation: period 90..2560 days (default 365); `NextRotationDate = now + period`.
 pub fn enable_key_rotation(node: &Node, req: EnableKeyRotationRequest) -> KmsResult<Empty> {
-    let mut v = Validator::new();
-    v.required(&req.key_id, "keyId");
-    v.range(
-        req.rotation_period_in_days,
-        "rotationPeriodInDays",
-        90,
-        2560,
-    );
-    v.finish()?;
-    let id = required_key(node, &req.key_id, Accept::KeyIdOrArn)?;
+    let id = resolve(node, &req.key_id, Accept::KeyIdOrArn)?;
     let period = req.rotation_period_in_days.unwrap_or(365) as u32;
     let now = node.now();
     node.update_key(&id, |k| {
@@ -72,8 +58,8 @@ pub fn enable_key_rotation(node: &Node, req: EnableKeyRotationRequest) -> KmsRes
 }
 
 /// DisableKeyRotation.
-pub fn disable_key_rotation(node: &Node, req: KeyIdRequest) -> KmsResult<Empty> {
-    let id = required_key(node, &req.key_id, Accept::KeyIdOrArn)?;
+pub fn disable_key_rotation(node: &Node, req: DisableKeyRotationRequest) -> KmsResult<Empty> {
+    let id = resolve(node, &req.key_id, Accept::KeyIdOrArn)?;
     node.update_key(&id, |k| {
         check_auto_rotation_target(k)?;
         k.permits(OpClass::ConfigureRotation)?;
@@ -99,9 +85,9 @@ pub struct GetKeyRotationStatusResponse {
 /// the request, so `OnDemandRotationStartDate` never appears (O-10). Other specs → UO.
 pub fn get_key_rotation_status(
     node: &Node,
-    req: KeyIdRequest,
+    req: GetKeyRotationStatusRequest,
 ) -> KmsResult<GetKeyRotationStatusResponse> {
-    let id = required_key(node, &req.key_id, Accept::KeyIdOrArn)?;
+    let id = resolve(node, &req.key_id, Accept::KeyIdOrArn)?;
     node.read_key(&id, |k| {
         if k.spec != KeySpec::SymmetricDefault {
             return Err(KmsError::unsupported(format!(
@@ -131,9 +117,9 @@ pub struct RotateKeyOnDemandResponse {
 /// rotation completes before the response (O-10 allows it).
 pub fn rotate_key_on_demand(
     node: &Node,
-    req: KeyIdRequest,
+    req: RotateKeyOnDemandRequest,
 ) -> KmsResult<RotateKeyOnDemandResponse> {
-    let id = required_key(node, &req.key_id, Accept::KeyIdOrArn)?;
+    let id = resolve(node, &req.key_id, Accept::KeyIdOrArn)?;
     let limit = node.limits.on_demand_rotations;
     let now = node.now();
     node.update_key(&id, |k| {
@@ -142,16 +128,6 @@ pub fn rotate_key_on_demand(
             key_id: k.arn.clone(),
         })
     })
-}
-
-/// `ListKeyRotationsRequest`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListKeyRotationsRequest {
-    key_id: Option<String>,
-    include_key_material: Option<String>,
-    limit: Option<i64>,
-    marker: Option<String>,
 }
 
 /// `ListKeyRotationsResponse`.
@@ -190,17 +166,8 @@ pub fn list_key_rotations(
     node: &Node,
     req: ListKeyRotationsRequest,
 ) -> KmsResult<ListKeyRotationsResponse> {
-    let mut v = Validator::new();
-    v.required(&req.key_id, "keyId");
-    let include = v.enumeration(
-        req.include_key_material.as_deref(),
-        "includeKeyMaterial",
-        IncludeKeyMaterial::parse,
-        IncludeKeyMaterial::value_set,
-    );
-    paging::validate(&mut v, req.limit, req.marker.as_deref(), 1000);
-    v.finish()?;
-    let id = required_key(node, &req.key_id, Accept::KeyIdOrArn)?;
+    let include = req.include_key_material;
+    let id = resolve(node, &req.key_id, Accept::KeyIdOrArn)?;
     let all = include == Some(IncludeKeyMaterial::AllKeyMaterial);
     let start = paging::numeric_position("rotations", req.marker.as_deref())?;
     let entries = node.read_key(&id, |k| {

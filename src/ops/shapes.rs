@@ -1,7 +1,7 @@
 //! Response shapes shared by several operations: `KeyMetadata` (C-20), `Tag`,
 //! `MultiRegionConfiguration`. Field names and presence follow botocore's model.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::domain::algorithms;
 use crate::domain::enums::{ExpirationModel, KeyManager, KeySpec, KeyUsage};
@@ -154,8 +154,8 @@ fn expiration(key: &Key) -> (Option<ExpirationModel>, Option<i64>) {
     }
 }
 
-/// `Tag` (C-9), in requests and responses.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// `Tag` (C-9) in responses.
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Tag {
     /// `TagKey` (1..128).

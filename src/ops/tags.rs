@@ -1,31 +1,24 @@
 //! TagResource, UntagResource, ListResourceTags and the tag rules CreateKey shares (C-9).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::keys::{required_key, Empty};
+use super::keys::Empty;
 use super::paging;
-use super::resolve::Accept;
+use super::resolve::{resolve, Accept};
 use super::shapes::Tag;
 use crate::domain::state::OpClass;
 use crate::error::{ErrorCode, KmsError, KmsResult};
 use crate::node::Node;
-use crate::protocol::validate::Validator;
+use crate::protocol::requests::{
+    self, ListResourceTagsRequest, TagResourceRequest, UntagResourceRequest,
+};
 
-/// C-9 schema checks on a `Tags` list: both members required, key 1..128, value 0..256, with
-/// AWS's member paths (`tags.1.member.tagKey`). Returns the pairs for the rule checks.
-pub fn validate_tag_list(v: &mut Validator, tags: Option<&[Tag]>) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for (i, t) in tags.unwrap_or_default().iter().enumerate() {
-        let p = format!("tags.{}.member", i + 1);
-        v.required(&t.tag_key, &format!("{p}.tagKey"));
-        v.str_len(t.tag_key.as_deref(), &format!("{p}.tagKey"), 1, 128);
-        v.required(&t.tag_value, &format!("{p}.tagValue"));
-        v.str_len(t.tag_value.as_deref(), &format!("{p}.tagValue"), 0, 256);
-        if let (Some(k), Some(val)) = (&t.tag_key, &t.tag_value) {
-            out.push((k.clone(), val.clone()));
-        }
-    }
-    out
+/// A request's `Tags` (schema already checked against the model, C-9) as key/value pairs.
+pub fn pairs(tags: Option<Vec<requests::Tag>>) -> Vec<(String, String)> {
+    tags.unwrap_or_default()
+        .into_iter()
+        .map(|t| (t.tag_key, t.tag_value))
+        .collect()
 }
 
 /// C-9 rules beyond the schema, as `TagException`.
@@ -79,23 +72,10 @@ fn merge(existing: &mut Vec<(String, String)>, new: Vec<(String, String)>) {
     }
 }
 
-/// `TagResourceRequest`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct TagResourceRequest {
-    key_id: Option<String>,
-    tags: Option<Vec<Tag>>,
-}
-
 /// TagResource: any state but pending deletion (§4.3).
 pub fn tag_resource(node: &Node, req: TagResourceRequest) -> KmsResult<Empty> {
-    let mut v = Validator::new();
-    v.required(&req.key_id, "keyId");
-    v.str_len(req.key_id.as_deref(), "keyId", 1, 2048);
-    v.required(&req.tags, "tags");
-    let tags = validate_tag_list(&mut v, req.tags.as_deref());
-    v.finish()?;
-    let id = required_key(node, &req.key_id, Accept::KeyIdOrArn)?;
+    let tags = pairs(Some(req.tags));
+    let id = resolve(node, &req.key_id, Accept::KeyIdOrArn)?;
     let rules = TagRules::new(node.limits.tags_per_key);
     node.update_key(&id, |k| {
         k.permits(OpClass::Manage)?;
@@ -105,39 +85,15 @@ pub fn tag_resource(node: &Node, req: TagResourceRequest) -> KmsResult<Empty> {
     })
 }
 
-/// `UntagResourceRequest`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct UntagResourceRequest {
-    key_id: Option<String>,
-    tag_keys: Option<Vec<String>>,
-}
-
 /// UntagResource: removing an absent key is not an error.
 pub fn untag_resource(node: &Node, req: UntagResourceRequest) -> KmsResult<Empty> {
-    let mut v = Validator::new();
-    v.required(&req.key_id, "keyId");
-    v.required(&req.tag_keys, "tagKeys");
-    for (i, k) in req.tag_keys.iter().flatten().enumerate() {
-        v.str_len(Some(k), &format!("tagKeys.{}.member", i + 1), 1, 128);
-    }
-    v.finish()?;
-    let id = required_key(node, &req.key_id, Accept::KeyIdOrArn)?;
-    let remove = req.tag_keys.unwrap_or_default();
+    let id = resolve(node, &req.key_id, Accept::KeyIdOrArn)?;
+    let remove = req.tag_keys;
     node.update_key(&id, |k| {
         k.permits(OpClass::Manage)?;
         k.tags.retain(|(t, _)| !remove.contains(t));
         Ok(Empty {})
     })
-}
-
-/// `ListResourceTagsRequest`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ListResourceTagsRequest {
-    key_id: Option<String>,
-    limit: Option<i64>,
-    marker: Option<String>,
 }
 
 /// `ListResourceTagsResponse`.
@@ -155,10 +111,7 @@ pub fn list_resource_tags(
     node: &Node,
     req: ListResourceTagsRequest,
 ) -> KmsResult<ListResourceTagsResponse> {
-    let mut v = Validator::new();
-    paging::validate(&mut v, req.limit, req.marker.as_deref(), 50);
-    v.finish()?;
-    let id = required_key(node, &req.key_id, Accept::KeyIdOrArn)?;
+    let id = resolve(node, &req.key_id, Accept::KeyIdOrArn)?;
     let start = paging::numeric_position("tags", req.marker.as_deref())?;
     let tags = node.read_key(&id, |k| k.tags.clone())?;
     let (page, next) = paging::page(tags, start, req.limit.unwrap_or(50) as usize, "tags");

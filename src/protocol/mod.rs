@@ -2,6 +2,8 @@
 //! bodies, blobs and timestamps, validation messages, SigV4 scope parsing and error bodies.
 //! No KMS rule is decided here.
 
+pub mod overrides;
+pub mod requests;
 pub mod sigv4;
 pub mod target;
 pub mod types;

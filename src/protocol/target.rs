@@ -1,14 +1,15 @@
 //! `X-Amz-Target: TrentService.<Op>` and the request content type (W-1, W-2, W-4).
 
 use crate::error::{ErrorCode, KmsError, KmsResult};
+use crate::model::Operation;
 
 /// The target prefix of every KMS operation (W-1).
 pub const TARGET_PREFIX: &str = "TrentService.";
 
-/// W-1/W-4: the operation named by the `X-Amz-Target` header. A missing header, another
-/// service's prefix, or an empty name → `UnknownOperationException` [CHOICE]; whether the name
-/// is a KMS operation is decided by the dispatcher.
-pub fn operation(target: Option<&str>) -> KmsResult<&str> {
+/// W-1/W-4: the operation named by the `X-Amz-Target` header: one of the model's
+/// operations. A missing header, another service's prefix, or a name the model does not have
+/// → `UnknownOperationException` [CHOICE].
+pub fn operation(target: Option<&str>) -> KmsResult<Operation> {
     let target = target.ok_or_else(|| {
         KmsError::new(
             ErrorCode::UnknownOperation,
@@ -16,8 +17,8 @@ pub fn operation(target: Option<&str>) -> KmsResult<&str> {
         )
     })?;
     match target.strip_prefix(TARGET_PREFIX) {
-        Some(op) if !op.is_empty() => Ok(op),
-        _ => Err(unknown_operation(target)),
+        Some(op) => Operation::parse(op).ok_or_else(|| unknown_operation(target)),
+        None => Err(unknown_operation(target)),
     }
 }
 
@@ -59,10 +60,14 @@ mod tests {
 
     #[test]
     fn targets() {
-        assert_eq!(operation(Some("TrentService.Encrypt")).unwrap(), "Encrypt");
+        assert_eq!(
+            operation(Some("TrentService.Encrypt")).unwrap(),
+            Operation::Encrypt
+        );
         for bad in [
             None,
             Some("TrentService."),
+            Some("TrentService.Bogus"),
             Some("DynamoDB_20120810.GetItem"),
         ] {
             assert_eq!(
