@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# The whole test suite: unit, property and integration tests (cargo test), then the
+# The whole test suite: formatting and clippy, unit, property and integration tests (cargo
+# test), then the
 # end-to-end scripts that drive a running kmsim with real AWS clients. Installs what it needs
 # (a Python venv with the AWS CLI / boto3) itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Style and lints first: they are cheap and a failure there needs no test run to explain.
+cargo fmt --check
+cargo clippy --locked --all-targets -- -D warnings
 cargo test --locked
 # The end-to-end scripts run the debug binary that cargo test has just built.
 # (cargo test builds it for the integration tests; a separate `cargo build` would rebuild

@@ -9,6 +9,7 @@ use crate::common::TestCluster;
 
 mod bad_requests;
 mod bodies;
+mod model;
 mod responses;
 mod routing;
 

@@ -1,0 +1,205 @@
+//! The protocol layer comes from botocore's model (W-4, W-35): every operation of the vendored
+//! model is served (none answers `UnknownOperationException`), each one's required members are
+//! reported exactly as the model lists them, and the constraints of the newer shapes (grants,
+//! `Recipient`, key agreement, custom key stores) give AWS's messages with their nested paths.
+//! The expectations are computed here from the model JSON, independently of the generator.
+
+use serde_json::{json, Value};
+
+use super::*;
+
+fn model() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/model/kms-2014-11-01.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("vendored model")).expect("JSON")
+}
+
+fn lower_camel(name: &str) -> String {
+    let mut c = name.chars();
+    c.next()
+        .map(|f| f.to_ascii_lowercase().to_string() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// The W-35 message for an empty request to an operation whose input requires `required`.
+fn nulls_message(required: &[String]) -> String {
+    let errors: Vec<String> = required
+        .iter()
+        .map(|m| {
+            format!(
+                "Value null at '{}' failed to satisfy constraint: Member must not be null",
+                lower_camel(m)
+            )
+        })
+        .collect();
+    match errors.len() {
+        1 => format!("1 validation error detected: {}", errors[0]),
+        n => format!("{n} validation errors detected: {}", errors.join("; ")),
+    }
+}
+
+#[tokio::test]
+async fn every_operation_of_the_model_is_served_and_checks_its_required_members() {
+    let tc = TestCluster::start().await;
+    let url = tc.region_url("us-east-1");
+    let m = model();
+    let ops = m["operations"].as_object().expect("operations");
+    assert_eq!(ops.len(), 56, "botocore's current model has 56 operations");
+    for (name, op) in ops {
+        let input = op["input"]["shape"].as_str().expect("input shape");
+        let shape = &m["shapes"][input];
+        // Members in the model's order, as W-35 reports them.
+        let required: Vec<String> = shape["members"]
+            .as_object()
+            .expect("members")
+            .keys()
+            .filter(|k| {
+                shape["required"]
+                    .as_array()
+                    .is_some_and(|r| r.iter().any(|x| x == k.as_str()))
+            })
+            .cloned()
+            .collect();
+        let resp = tc
+            .raw(&url, Some(&target(name)), Some(JSON_11), "{}")
+            .await;
+        let ty = resp.2.get("__type").and_then(Value::as_str).unwrap_or("");
+        assert_ne!(ty, "UnknownOperationException", "{name} is not served");
+        if !required.is_empty() {
+            assert_kms_error(name, &resp, "ValidationException");
+            assert_eq!(
+                resp.2["message"].as_str(),
+                Some(nulls_message(&required).as_str()),
+                "{name}"
+            );
+        } else {
+            assert!(
+                resp.0 == 200 || resp.0 == 400,
+                "{name}: {} {}",
+                resp.0,
+                resp.2
+            );
+        }
+    }
+    tc.stop().await;
+}
+
+#[tokio::test]
+async fn custom_key_store_operations_are_unsupported_by_name() {
+    let tc = TestCluster::start().await;
+    let url = tc.region_url("eu-west-1");
+    for (op, body) in [
+        ("CreateCustomKeyStore", json!({"CustomKeyStoreName": "store"})),
+        ("ConnectCustomKeyStore", json!({"CustomKeyStoreId": "cks-1"})),
+        ("DeleteCustomKeyStore", json!({"CustomKeyStoreId": "cks-1"})),
+        ("DescribeCustomKeyStores", json!({})),
+        ("DisconnectCustomKeyStore", json!({"CustomKeyStoreId": "cks-1"})),
+        ("UpdateCustomKeyStore", json!({"CustomKeyStoreId": "cks-1"})),
+    ] {
+        let resp = tc
+            .raw(&url, Some(&target(op)), Some(JSON_11), body.to_string())
+            .await;
+        assert_kms_error(op, &resp, "UnsupportedOperationException");
+        let msg = resp.2["message"].as_str().unwrap_or_default();
+        assert!(msg.starts_with(&format!("{op} is not supported")), "{msg}");
+    }
+    // Their input is still checked against the model first.
+    let resp = tc
+        .raw(
+            &url,
+            Some(&target("CreateCustomKeyStore")),
+            Some(JSON_11),
+            json!({
+                "CustomKeyStoreName": "s",
+                "XksProxyUriEndpoint": "http://proxy",
+                "XksProxyAuthenticationCredential": {"AccessKeyId": "SHORT"}
+            })
+            .to_string(),
+        )
+        .await;
+    assert_kms_error("CreateCustomKeyStore", &resp, "ValidationException");
+    assert_eq!(
+        resp.2["message"].as_str(),
+        Some(
+            "3 validation errors detected: \
+             Value 'http://proxy' at 'xksProxyUriEndpoint' failed to satisfy constraint: Member must satisfy regular expression pattern: ^https://[a-zA-Z0-9.-]+$; \
+             Value at 'xksProxyAuthenticationCredential.accessKeyId' failed to satisfy constraint: Member must have length greater than or equal to 20; \
+             Value null at 'xksProxyAuthenticationCredential.rawSecretAccessKey' failed to satisfy constraint: Member must not be null"
+        )
+    );
+    tc.stop().await;
+}
+
+/// W-35 for the shapes the newer operations brought: lists of enums, list element lengths,
+/// nested structures, patterns and sensitive values.
+#[tokio::test]
+async fn constraint_messages_of_the_newer_shapes() {
+    let tc = TestCluster::start().await;
+    let url = tc.region_url("us-east-1");
+    let cases: Vec<(&str, Value, String)> = vec![
+        (
+            "CreateGrant",
+            json!({"KeyId": MISSING_KEY, "Operations": ["Encrypt", "Fly"], "Name": "has space",
+                   "GranteePrincipal": "not allowed!"}),
+            "3 validation errors detected: \
+             Value 'not allowed!' at 'granteePrincipal' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[\\w+=,.@:/-]+$; \
+             Value '[Encrypt, Fly]' at 'operations' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [Decrypt, Encrypt, GenerateDataKey, GenerateDataKeyWithoutPlaintext, ReEncryptFrom, ReEncryptTo, Sign, Verify, GetPublicKey, CreateGrant, RetireGrant, DescribeKey, GenerateDataKeyPair, GenerateDataKeyPairWithoutPlaintext, GenerateMac, VerifyMac, DeriveSharedSecret, Encapsulate, Decapsulate]]; \
+             Value 'has space' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$".to_string(),
+        ),
+        (
+            "Encrypt",
+            json!({"KeyId": MISSING_KEY, "Plaintext": "aGk=", "GrantTokens": (0..11).map(|i| format!("t{i}")).collect::<Vec<_>>()}),
+            "1 validation error detected: Value '[t0, t1, t2, t3, t4, t5, t6, t7, t8, t9, t10]' at 'grantTokens' failed to satisfy constraint: Member must have length less than or equal to 10".to_string(),
+        ),
+        (
+            "DescribeKey",
+            json!({"KeyId": MISSING_KEY, "GrantTokens": ["x".repeat(8193)]}),
+            format!("1 validation error detected: Value '[{}]' at 'grantTokens' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 8192, Member must have length greater than or equal to 1]", "x".repeat(8193)),
+        ),
+        (
+            "GenerateRandom",
+            json!({"NumberOfBytes": 16, "Recipient": {"KeyEncryptionAlgorithm": "RSAES_PKCS1", "AttestationDocument": ""}}),
+            "2 validation errors detected: \
+             Value 'RSAES_PKCS1' at 'recipient.keyEncryptionAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [RSAES_OAEP_SHA_256]; \
+             Value at 'recipient.attestationDocument' failed to satisfy constraint: Member must have length greater than or equal to 1".to_string(),
+        ),
+        (
+            "DeriveSharedSecret",
+            json!({"KeyId": MISSING_KEY, "KeyAgreementAlgorithm": "DH"}),
+            "2 validation errors detected: \
+             Value 'DH' at 'keyAgreementAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [ECDH]; \
+             Value null at 'publicKey' failed to satisfy constraint: Member must not be null".to_string(),
+        ),
+        (
+            "ListGrants",
+            json!({"KeyId": MISSING_KEY, "Limit": 101}),
+            "1 validation error detected: Value '101' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 100".to_string(),
+        ),
+        (
+            "CreateKey",
+            json!({"Tags": [{"TagKey": "", "TagValue": "v"}, {"TagKey": "k"}]}),
+            "2 validation errors detected: \
+             Value '' at 'tags.1.member.tagKey' failed to satisfy constraint: Member must have length greater than or equal to 1; \
+             Value null at 'tags.2.member.tagValue' failed to satisfy constraint: Member must not be null".to_string(),
+        ),
+        (
+            "UntagResource",
+            json!({"KeyId": MISSING_KEY, "TagKeys": ["ok", ""]}),
+            "1 validation error detected: Value '[ok, ]' at 'tagKeys' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 128, Member must have length greater than or equal to 1]".to_string(),
+        ),
+        (
+            "ListKeys",
+            json!({"ResourceOwners": []}),
+            "1 validation error detected: Value '[]' at 'resourceOwners' failed to satisfy constraint: Member must have length greater than or equal to 1".to_string(),
+        ),
+    ];
+    let before = key_count(&tc, &url).await;
+    for (op, body, want) in cases {
+        let resp = tc
+            .raw(&url, Some(&target(op)), Some(JSON_11), body.to_string())
+            .await;
+        assert_kms_error(op, &resp, "ValidationException");
+        assert_eq!(resp.2["message"].as_str(), Some(want.as_str()), "{op}");
+    }
+    assert_eq!(key_count(&tc, &url).await, before, "bad input changes nothing");
+    tc.stop().await;
+}
