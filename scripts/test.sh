@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting and clippy, unit, property and integration tests (cargo
-# test), then the
-# end-to-end scripts that drive a running kmsim with real AWS clients. Installs what it needs
-# (a Python venv with the AWS CLI / boto3) itself.
+# test), then the end-to-end scripts that drive a running kmsim with real AWS clients.
+# Installs what it needs (a Python venv with the AWS CLI / boto3) itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
