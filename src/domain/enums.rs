@@ -271,3 +271,28 @@ wire_enum!(
         HmacSha512 = "HMAC_SHA_512",
     }
 );
+
+wire_enum!(
+    /// `GrantOperation`: what a grant permits (CreateGrant `Operations`, `GrantListEntry`).
+    GrantOperation {
+        Decrypt = "Decrypt",
+        Encrypt = "Encrypt",
+        GenerateDataKey = "GenerateDataKey",
+        GenerateDataKeyWithoutPlaintext = "GenerateDataKeyWithoutPlaintext",
+        ReEncryptFrom = "ReEncryptFrom",
+        ReEncryptTo = "ReEncryptTo",
+        Sign = "Sign",
+        Verify = "Verify",
+        GetPublicKey = "GetPublicKey",
+        CreateGrant = "CreateGrant",
+        RetireGrant = "RetireGrant",
+        DescribeKey = "DescribeKey",
+        GenerateDataKeyPair = "GenerateDataKeyPair",
+        GenerateDataKeyPairWithoutPlaintext = "GenerateDataKeyPairWithoutPlaintext",
+        GenerateMac = "GenerateMac",
+        VerifyMac = "VerifyMac",
+        DeriveSharedSecret = "DeriveSharedSecret",
+        Encapsulate = "Encapsulate",
+        Decapsulate = "Decapsulate",
+    }
+);

@@ -87,7 +87,6 @@ pub struct SignRequest {
     key_id: Option<String>,
     message: Option<Blob>,
     message_type: Option<String>,
-    #[allow(dead_code)]
     grant_tokens: Option<Vec<String>>,
     signing_algorithm: Option<String>,
     dry_run: Option<bool>,
@@ -140,6 +139,7 @@ pub fn sign(node: &Node, req: SignRequest) -> KmsResult<SignResponse> {
         &req.signing_algorithm,
     );
     v.finish()?;
+    super::grants::check_tokens(node, &req.grant_tokens)?;
     let alg = alg.ok_or_else(|| KmsError::internal("validated member missing"))?;
     let s = signer(node, req.key_id.as_deref().unwrap_or_default(), "Sign", alg)?;
     if req.dry_run == Some(true) {
@@ -169,7 +169,6 @@ pub struct VerifyRequest {
     message_type: Option<String>,
     signature: Option<Blob>,
     signing_algorithm: Option<String>,
-    #[allow(dead_code)]
     grant_tokens: Option<Vec<String>>,
     dry_run: Option<bool>,
 }
@@ -202,6 +201,7 @@ pub fn verify(node: &Node, req: VerifyRequest) -> KmsResult<VerifyResponse> {
         6144,
     );
     v.finish()?;
+    super::grants::check_tokens(node, &req.grant_tokens)?;
     let alg = alg.ok_or_else(|| KmsError::internal("validated member missing"))?;
     let s = signer(
         node,
@@ -235,7 +235,6 @@ pub fn verify(node: &Node, req: VerifyRequest) -> KmsResult<VerifyResponse> {
 #[serde(rename_all = "PascalCase")]
 pub struct GetPublicKeyRequest {
     key_id: Option<String>,
-    #[allow(dead_code)]
     grant_tokens: Option<Vec<String>>,
 }
 
@@ -261,6 +260,7 @@ pub struct GetPublicKeyResponse {
 /// Symmetric and HMAC keys → `UnsupportedOperationException`; the state rules are A-3's.
 pub fn get_public_key(node: &Node, req: GetPublicKeyRequest) -> KmsResult<GetPublicKeyResponse> {
     let id = super::keys::required_key(node, &req.key_id, Accept::AnyIdentifier)?;
+    super::grants::check_tokens(node, &req.grant_tokens)?;
     node.read_key(&id, |k| {
         if k.spec == KeySpec::SymmetricDefault || k.spec.is_hmac() {
             return Err(KmsError::unsupported(format!(
@@ -292,7 +292,6 @@ pub struct MacRequest {
     key_id: Option<String>,
     mac_algorithm: Option<String>,
     mac: Option<Blob>,
-    #[allow(dead_code)]
     grant_tokens: Option<Vec<String>>,
     dry_run: Option<bool>,
 }
@@ -344,6 +343,7 @@ fn mac_key(
         v.blob_len(req.mac.as_ref().map(|b| b.0.as_slice()), "mac", 1, 6144);
     }
     v.finish()?;
+    super::grants::check_tokens(node, &req.grant_tokens)?;
     let alg = alg.ok_or_else(|| KmsError::internal("validated member missing"))?;
     let id = resolve(
         node,

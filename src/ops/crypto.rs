@@ -200,7 +200,6 @@ pub struct EncryptRequest {
     key_id: Option<String>,
     plaintext: Option<Blob>,
     encryption_context: Option<EncryptionContext>,
-    #[allow(dead_code)]
     grant_tokens: Option<Vec<String>>,
     encryption_algorithm: Option<String>,
     dry_run: Option<bool>,
@@ -232,6 +231,7 @@ pub fn encrypt(node: &Node, req: EncryptRequest) -> KmsResult<EncryptResponse> {
         "encryptionAlgorithm",
     );
     v.finish()?;
+    super::grants::check_tokens(node, &req.grant_tokens)?;
     let id = resolve(
         node,
         req.key_id.as_deref().unwrap_or_default(),
@@ -281,7 +281,6 @@ pub fn encrypt(node: &Node, req: EncryptRequest) -> KmsResult<EncryptResponse> {
 pub struct DecryptRequest {
     ciphertext_blob: Option<Blob>,
     encryption_context: Option<EncryptionContext>,
-    #[allow(dead_code)]
     grant_tokens: Option<Vec<String>>,
     key_id: Option<String>,
     encryption_algorithm: Option<String>,
@@ -316,6 +315,7 @@ pub fn decrypt(node: &Node, req: DecryptRequest) -> KmsResult<DecryptResponse> {
         "encryptionAlgorithm",
     );
     v.finish()?;
+    super::grants::check_tokens(node, &req.grant_tokens)?;
     let blob = req.ciphertext_blob.unwrap_or_default();
     // E-10: RSA ciphertext carries no header; Decrypt needs KeyId and the algorithm.
     if let Some(key_id) = req.key_id.as_deref() {
@@ -357,7 +357,6 @@ pub struct ReEncryptRequest {
     destination_encryption_context: Option<EncryptionContext>,
     source_encryption_algorithm: Option<String>,
     destination_encryption_algorithm: Option<String>,
-    #[allow(dead_code)]
     grant_tokens: Option<Vec<String>>,
     dry_run: Option<bool>,
 }
@@ -399,6 +398,7 @@ pub fn re_encrypt(node: &Node, req: ReEncryptRequest) -> KmsResult<ReEncryptResp
         "destinationEncryptionAlgorithm",
     );
     v.finish()?;
+    super::grants::check_tokens(node, &req.grant_tokens)?;
     let blob = req.ciphertext_blob.unwrap_or_default();
     let src = material_for_decrypt(
         node,
@@ -447,7 +447,6 @@ pub struct GenerateDataKeyRequest {
     encryption_context: Option<EncryptionContext>,
     number_of_bytes: Option<i64>,
     key_spec: Option<String>,
-    #[allow(dead_code)]
     grant_tokens: Option<Vec<String>>,
     dry_run: Option<bool>,
 }
@@ -496,6 +495,7 @@ fn data_key(
         DataKeySpec::value_set,
     );
     v.finish()?;
+    super::grants::check_tokens(node, &req.grant_tokens)?;
     let len = match (spec, req.number_of_bytes) {
         (Some(DataKeySpec::Aes256), None) => 32,
         (Some(DataKeySpec::Aes128), None) => 16,

@@ -248,7 +248,6 @@ pub fn check_policy(p: &str) -> KmsResult<()> {
 #[serde(rename_all = "PascalCase")]
 pub struct KeyIdRequest {
     pub(crate) key_id: Option<String>,
-    #[allow(dead_code)]
     grant_tokens: Option<Vec<String>>,
 }
 
@@ -264,6 +263,7 @@ pub fn required_key(node: &Node, key_id: &Option<String>, accept: Accept) -> Kms
 /// DescribeKey: works in every state (§3.2).
 pub fn describe_key(node: &Node, req: KeyIdRequest) -> KmsResult<KeyMetadataResponse> {
     let id = required_key(node, &req.key_id, Accept::AnyIdentifier)?;
+    super::grants::check_tokens(node, &req.grant_tokens)?;
     node.read_key(&id, |k| KeyMetadataResponse {
         key_metadata: KeyMetadata::of(node, k),
     })

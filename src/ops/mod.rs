@@ -5,6 +5,7 @@ pub mod aliases;
 pub mod asym;
 pub mod crypto;
 pub mod deletion;
+pub mod grants;
 pub mod import;
 pub mod keys;
 pub mod multi_region;
@@ -95,6 +96,11 @@ pub fn dispatch(node: &Node, op: &str, body: &[u8]) -> KmsResult<Vec<u8>> {
         "GetParametersForImport" => run(node, body, import::get_parameters_for_import),
         "ImportKeyMaterial" => run(node, body, import::import_key_material),
         "DeleteImportedKeyMaterial" => run(node, body, import::delete_imported_key_material),
+        "CreateGrant" => run(node, body, grants::create_grant),
+        "ListGrants" => run(node, body, grants::list_grants),
+        "ListRetirableGrants" => run(node, body, grants::list_retirable_grants),
+        "RetireGrant" => run(node, body, grants::retire_grant),
+        "RevokeGrant" => run(node, body, grants::revoke_grant),
         other => Err(unknown_operation(&format!("TrentService.{other}"))),
     }
 }

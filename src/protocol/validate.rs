@@ -123,6 +123,12 @@ impl Validator {
         }
     }
 
+    /// Any other constraint, with AWS's rule text verbatim (e.g. a list's size, or a list
+    /// member's enum: `Member must satisfy constraint: [Member must satisfy enum value set: …]`).
+    pub fn constraint(&mut self, value: Option<&str>, member: &str, rule: &str) {
+        self.push(value, member, rule);
+    }
+
     /// Reports what was collected.
     pub fn finish(self) -> KmsResult<()> {
         match self.errors.len() {
