@@ -551,7 +551,13 @@ fn gen_requests(shapes: &Shapes, ops: &Shapes) -> String {
                 writeln!(typed, "            {field}: {path},").unwrap();
             }
         }
-        typed.push_str("        })\n    }\n}\n\n");
+        typed.push_str("        })\n    }\n");
+        if members.contains_key("GrantTokens") {
+            typed.push_str(
+                "    fn grant_tokens(&self) -> Option<&[String]> {\n        self.grant_tokens.as_deref()\n    }\n",
+            );
+        }
+        typed.push_str("}\n\n");
     }
     let mut s = String::new();
     s.push_str(

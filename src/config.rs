@@ -53,6 +53,13 @@ pub struct Limits {
     /// C-9: tags per key (AWS: 50).
     #[serde(default = "default_tags_per_key")]
     pub tags_per_key: usize,
+    /// CreateGrant: grants per key (AWS quota: 50,000, [`crate::domain::grant::GRANTS_PER_KEY`]).
+    #[serde(default = "default_grants_per_key")]
+    pub grants_per_key: usize,
+}
+
+fn default_grants_per_key() -> usize {
+    crate::domain::grant::GRANTS_PER_KEY
 }
 
 fn default_on_demand_rotations() -> u32 {
@@ -68,6 +75,7 @@ impl Default for Limits {
         Limits {
             on_demand_rotations: default_on_demand_rotations(),
             tags_per_key: default_tags_per_key(),
+            grants_per_key: default_grants_per_key(),
         }
     }
 }
@@ -206,6 +214,9 @@ impl Config {
         }
         if self.limits.on_demand_rotations == 0 {
             return bad("limits.on_demand_rotations: must be at least 1".into());
+        }
+        if self.limits.grants_per_key == 0 {
+            return bad("limits.grants_per_key: must be at least 1".into());
         }
         Ok(())
     }

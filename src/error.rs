@@ -32,6 +32,10 @@ pub enum ErrorCode {
     InvalidArn,
     /// Ciphertext is tampered, unknown or the context differs (B-1 … B-4, P-1).
     InvalidCiphertext,
+    /// `GrantId` is not a grant id (RetireGrant, RevokeGrant, ListGrants).
+    InvalidGrantId,
+    /// A grant token kmsim did not issue, or a malformed one (`GrantTokens`, RetireGrant).
+    InvalidGrantToken,
     /// Import token is unknown, used or bound to another key (I-7).
     InvalidImportToken,
     /// Key usage or algorithm does not suit the operation (E-3, E-10).
@@ -69,7 +73,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in declaration order (used by the test that pins the wire names).
-    pub const ALL: [ErrorCode; 27] = [
+    pub const ALL: [ErrorCode; 29] = [
         ErrorCode::AlreadyExists,
         ErrorCode::Conflict,
         ErrorCode::CustomKeyStoreNotFound,
@@ -81,6 +85,8 @@ impl ErrorCode {
         ErrorCode::InvalidAliasName,
         ErrorCode::InvalidArn,
         ErrorCode::InvalidCiphertext,
+        ErrorCode::InvalidGrantId,
+        ErrorCode::InvalidGrantToken,
         ErrorCode::InvalidImportToken,
         ErrorCode::InvalidKeyUsage,
         ErrorCode::InvalidMarker,
@@ -113,6 +119,8 @@ impl ErrorCode {
             ErrorCode::InvalidAliasName => "InvalidAliasNameException",
             ErrorCode::InvalidArn => "InvalidArnException",
             ErrorCode::InvalidCiphertext => "InvalidCiphertextException",
+            ErrorCode::InvalidGrantId => "InvalidGrantIdException",
+            ErrorCode::InvalidGrantToken => "InvalidGrantTokenException",
             ErrorCode::InvalidImportToken => "InvalidImportTokenException",
             ErrorCode::InvalidKeyUsage => "InvalidKeyUsageException",
             ErrorCode::InvalidMarker => "InvalidMarkerException",
@@ -255,6 +263,8 @@ mod tests {
                 "InvalidAliasNameException",
                 "InvalidArnException",
                 "InvalidCiphertextException",
+                "InvalidGrantIdException",
+                "InvalidGrantTokenException",
                 "InvalidImportTokenException",
                 "InvalidKeyUsageException",
                 "InvalidMarkerException",

@@ -17,6 +17,7 @@
 //! - [`domain`]: pure, synchronous KMS rules: ids/ARNs, enums, the key-state table, materials,
 //!   the ciphertext blob. Imports no axum, tokio or serde_json.
 //! - [`store`]: a Region's keys and aliases; updates through closures, never across `.await`.
+//! - [`grant_table`]: a Region's grants beside its keys (regional, never replicated).
 //! - [`replication`]: the bus between Regions, its events, and their idempotent apply.
 //! - [`wrapping_pool`], [`tokens`]: import parameters (wrapping key pairs, import tokens).
 //! - [`load`]: `kmsim load`, the SigV4-signing load generator (a client; no server code).
@@ -29,6 +30,7 @@ pub mod config;
 pub mod cpu_pool;
 pub mod domain;
 pub mod error;
+pub mod grant_table;
 pub mod load;
 pub mod model;
 pub mod node;

@@ -16,8 +16,10 @@ use dashmap::DashMap;
 use parking_lot::RwLock;
 
 use crate::clock::Millis;
+use crate::domain::grant::KeyGrants;
 use crate::domain::key::Key;
 use crate::error::KmsResult;
+use crate::grant_table::GrantTable;
 use crate::replication::bus::Bus;
 use crate::replication::event::{Envelope, Event};
 use crate::replication::observe::Before;
@@ -46,6 +48,8 @@ pub struct Store {
     /// Aliases by full name (`alias/…`), sorted for ListAliases (W-52).
     aliases: RwLock<BTreeMap<String, Alias>>,
     next_seq: AtomicU64,
+    /// The Region's grants, per key (a grant is regional; deleted with its key).
+    pub grants: GrantTable,
 }
 
 impl Store {
@@ -58,6 +62,7 @@ impl Store {
             order: RwLock::new(BTreeMap::new()),
             aliases: RwLock::new(BTreeMap::new()),
             next_seq: AtomicU64::new(0),
+            grants: GrantTable::default(),
         }
     }
 
@@ -143,6 +148,21 @@ impl Store {
         Some(out)
     }
 
+    /// Runs `f` on key `id` and its grants together: the key's shard is read-locked while the
+    /// grants change, so a concurrent state change or deletion cannot slip in between (lock
+    /// order: key, then grants; [`Store::remove`] never holds both). `None` if the key does
+    /// not exist.
+    pub fn update_grants<T>(
+        &self,
+        id: &str,
+        now: Millis,
+        f: impl FnOnce(&Key, &mut KeyGrants) -> KmsResult<T>,
+    ) -> Option<KmsResult<T>> {
+        self.apply_time(id, now);
+        let key = self.keys.get(id)?;
+        Some(self.grants.update(id, |g| f(&key, g)))
+    }
+
     /// Applies the time rules to one key: removes it once its deletion window has passed
     /// (S-13), or runs whatever else is due (expiry, automatic rotation, end of Creating).
     fn apply_time(&self, id: &str, now: Millis) {
@@ -176,6 +196,7 @@ impl Store {
     /// its primary.
     pub fn remove(&self, id: &str) -> Option<Key> {
         let (_, key) = self.keys.remove(id)?;
+        self.grants.remove_key(id);
         self.order.write().remove(&key.seq);
         self.aliases.write().retain(|_, a| a.target != id);
         if let Some(mr) = &key.multi_region {

@@ -5,6 +5,7 @@ pub mod algorithms;
 pub mod asymmetric;
 pub mod ciphertext;
 pub mod enums;
+pub mod grant;
 pub mod ids;
 pub mod import;
 pub mod key;

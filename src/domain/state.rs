@@ -76,14 +76,18 @@ impl KeyState {
                 _ if pending_deletion => Err(pd()),
                 _ => Ok(()),
             },
-            O::Crypto | O::ReplicateSource | O::UpdatePrimary | O::RotateOnDemand => match self {
+            O::Crypto
+            | O::CreateGrant
+            | O::ReplicateSource
+            | O::UpdatePrimary
+            | O::RotateOnDemand => match self {
                 S::Enabled => Ok(()),
                 S::Disabled => Err(d()),
                 S::PendingImport => Err(pi()),
                 _ if pending_deletion => Err(pd()),
                 S::Creating => Err(cr()),
                 S::Updating => match op {
-                    O::Crypto | O::UpdatePrimary => Ok(()),
+                    O::Crypto | O::CreateGrant | O::UpdatePrimary => Ok(()),
                     _ => Err(up()),
                 },
                 _ => unreachable_state(self),
@@ -154,6 +158,12 @@ pub enum OpClass {
     /// Encrypt, Decrypt, ReEncrypt, GenerateDataKey*, Sign, Verify, GenerateMac, VerifyMac,
     /// GetPublicKey (E-1, A-3).
     Crypto,
+    /// CreateGrant: the crypto row (2023 key-state table: Disabled → DisabledException,
+    /// PendingImport → "is pending import.", PendingDeletion → "is pending deletion."); Creating
+    /// → "is creating." and Updating → OK as for crypto [CHOICE; not in the table].
+    /// ListGrants, ListRetirableGrants, RetireGrant and RevokeGrant work in every state (the
+    /// same table) and use [`OpClass::Describe`].
+    CreateGrant,
     /// EnableKey (N-1).
     EnableKey,
     /// DisableKey (N-2).
@@ -230,6 +240,7 @@ mod tests {
             (Describe, ["OK", "OK", "OK", "OK", "OK", "OK", "OK"]),
             (Manage, ["OK", "OK", "OK", "PD", "PD", "OK", "OK"]),
             (Crypto, ["OK", "D", "PI", "PD", "PD", "CR", "OK"]),
+            (CreateGrant, ["OK", "D", "PI", "PD", "PD", "CR", "OK"]),
             (EnableKey, ["OK", "OK", "PI", "PD", "PD", "CR", "UP"]),
             (DisableKey, ["OK", "OK", "PI", "PD", "PD", "CR", "UP"]),
             (
@@ -270,6 +281,7 @@ mod tests {
             Describe,
             Manage,
             Crypto,
+            CreateGrant,
             EnableKey,
             DisableKey,
             GetParametersForImport,

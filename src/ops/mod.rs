@@ -5,6 +5,7 @@ pub mod aliases;
 pub mod asym;
 pub mod crypto;
 pub mod deletion;
+pub mod grants;
 pub mod import;
 pub mod keys;
 pub mod multi_region;
@@ -26,7 +27,8 @@ use crate::protocol::requests::{self, Decode};
 use crate::protocol::wire::encode_response;
 
 /// Decodes the body into operation `op`'s typed request (every constraint of the model
-/// checked, W-35), runs the handler, encodes the response.
+/// checked, W-35), checks its grant tokens (`grants::check_tokens`), runs the handler, encodes
+/// the response.
 fn run<Req: Decode, Resp: Serialize>(
     node: &Node,
     op: Operation,
@@ -34,6 +36,7 @@ fn run<Req: Decode, Resp: Serialize>(
     handler: fn(&Node, Req) -> KmsResult<Resp>,
 ) -> KmsResult<Vec<u8>> {
     let req = requests::decode::<Req>(op, body)?;
+    grants::check_tokens(node, req.grant_tokens())?;
     encode_response(&handler(node, req)?)
 }
 
@@ -111,12 +114,12 @@ pub fn dispatch(node: &Node, op: Operation, body: &[u8]) -> KmsResult<Vec<u8>> {
             run(node, op, body, unsupported::disconnect_custom_key_store)
         }
         O::UpdateCustomKeyStore => run(node, op, body, unsupported::update_custom_key_store),
-        O::CreateGrant
-        | O::ListGrants
-        | O::ListRetirableGrants
-        | O::RetireGrant
-        | O::RevokeGrant
-        | O::GenerateDataKeyPair
+        O::CreateGrant => run(node, op, body, grants::create_grant),
+        O::ListGrants => run(node, op, body, grants::list_grants),
+        O::ListRetirableGrants => run(node, op, body, grants::list_retirable_grants),
+        O::RetireGrant => run(node, op, body, grants::retire_grant),
+        O::RevokeGrant => run(node, op, body, grants::revoke_grant),
+        O::GenerateDataKeyPair
         | O::GenerateDataKeyPairWithoutPlaintext
         | O::DeriveSharedSecret
         | O::Encapsulate

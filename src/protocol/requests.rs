@@ -22,6 +22,10 @@ pub trait Decode: Sized {
     /// Checks `raw` (at `parent`, `None` for the request itself), recording every failure in
     /// `v`; `Some` only if nothing failed.
     fn decode(raw: Self::Raw, v: &mut Validator, parent: Option<&Path<'_>>) -> Option<Self>;
+    /// The request's `GrantTokens`, for the shapes that have the member.
+    fn grant_tokens(&self) -> Option<&[String]> {
+        None
+    }
 }
 
 /// W-3, W-35: reads `body` as operation `op`'s input shape `T`.

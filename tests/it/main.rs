@@ -7,6 +7,7 @@ mod cli;
 mod crypto;
 mod deletion;
 mod gateway;
+mod grants;
 mod import;
 mod import_asym;
 mod import_rotation;

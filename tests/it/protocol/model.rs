@@ -59,9 +59,7 @@ async fn every_operation_of_the_model_is_served_and_checks_its_required_members(
             })
             .cloned()
             .collect();
-        let resp = tc
-            .raw(&url, Some(&target(name)), Some(JSON_11), "{}")
-            .await;
+        let resp = tc.raw(&url, Some(&target(name)), Some(JSON_11), "{}").await;
         let ty = resp.2.get("__type").and_then(Value::as_str).unwrap_or("");
         assert_ne!(ty, "UnknownOperationException", "{name} is not served");
         if !required.is_empty() {
@@ -88,11 +86,20 @@ async fn custom_key_store_operations_are_unsupported_by_name() {
     let tc = TestCluster::start().await;
     let url = tc.region_url("eu-west-1");
     for (op, body) in [
-        ("CreateCustomKeyStore", json!({"CustomKeyStoreName": "store"})),
-        ("ConnectCustomKeyStore", json!({"CustomKeyStoreId": "cks-1"})),
+        (
+            "CreateCustomKeyStore",
+            json!({"CustomKeyStoreName": "store"}),
+        ),
+        (
+            "ConnectCustomKeyStore",
+            json!({"CustomKeyStoreId": "cks-1"}),
+        ),
         ("DeleteCustomKeyStore", json!({"CustomKeyStoreId": "cks-1"})),
         ("DescribeCustomKeyStores", json!({})),
-        ("DisconnectCustomKeyStore", json!({"CustomKeyStoreId": "cks-1"})),
+        (
+            "DisconnectCustomKeyStore",
+            json!({"CustomKeyStoreId": "cks-1"}),
+        ),
         ("UpdateCustomKeyStore", json!({"CustomKeyStoreId": "cks-1"})),
     ] {
         let resp = tc
@@ -200,6 +207,10 @@ async fn constraint_messages_of_the_newer_shapes() {
         assert_kms_error(op, &resp, "ValidationException");
         assert_eq!(resp.2["message"].as_str(), Some(want.as_str()), "{op}");
     }
-    assert_eq!(key_count(&tc, &url).await, before, "bad input changes nothing");
+    assert_eq!(
+        key_count(&tc, &url).await,
+        before,
+        "bad input changes nothing"
+    );
     tc.stop().await;
 }
