@@ -15,7 +15,8 @@
 //!   their W-35 validation (plus a short table of AWS's own rules), blobs, timestamps, error
 //!   bodies, SigV4 parsing. Decides no KMS rule.
 //! - [`domain`]: pure, synchronous KMS rules: ids/ARNs, enums, the key-state table, materials,
-//!   the ciphertext blob. Imports no axum, tokio or serde_json.
+//!   the ciphertext blob, the `Recipient` envelope (CMS EnvelopedData for an attested
+//!   enclave's key). Imports no axum, tokio or serde_json.
 //! - [`store`]: a Region's keys and aliases; updates through closures, never across `.await`.
 //! - [`grant_table`]: a Region's grants beside its keys (regional, never replicated).
 //! - [`replication`]: the bus between Regions, its events, and their idempotent apply.

@@ -11,6 +11,7 @@ pub mod import;
 pub mod key;
 pub mod material;
 pub mod multi_region;
+pub mod recipient;
 pub mod rotation;
 pub mod state;
 pub mod wrapping;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::recipient::{self, RecipientKey};
 use super::resolve::{resolve, Accept};
 use crate::domain::asymmetric;
 use crate::domain::ciphertext::{self, EncryptionContext};
@@ -232,15 +233,19 @@ pub fn encrypt(node: &Node, req: EncryptRequest) -> KmsResult<EncryptResponse> {
     })
 }
 
-/// `DecryptResponse` (E-5: KeyMaterialId of the material used).
+/// `DecryptResponse` (E-5: KeyMaterialId of the material used). With a `Recipient`,
+/// `CiphertextForRecipient` replaces `Plaintext`.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DecryptResponse {
     key_id: String,
-    plaintext: Blob,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plaintext: Option<Blob>,
     encryption_algorithm: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     key_material_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ciphertext_for_recipient: Option<Blob>,
 }
 
 /// `CiphertextBlob` is optional in the model only for a DryRun with `IGNORE_CIPHERTEXT`
@@ -263,8 +268,10 @@ fn required_ciphertext(
 
 /// Decrypt (E-5 … E-8, B-1 … B-4). A DryRun with `IGNORE_CIPHERTEXT` checks only the key
 /// named by `KeyId` (the model's documentation: authorization without ciphertext validation).
+/// `Recipient`: see [`recipient`].
 pub fn decrypt(node: &Node, req: DecryptRequest) -> KmsResult<DecryptResponse> {
     let alg = req.encryption_algorithm;
+    let recipient = recipient::parse(req.recipient.as_ref())?;
     let Some(blob) = required_ciphertext(
         req.ciphertext_blob,
         req.dry_run,
@@ -291,11 +298,14 @@ pub fn decrypt(node: &Node, req: DecryptRequest) -> KmsResult<DecryptResponse> {
                 return Err(dry_run());
             }
             let plain = asymmetric::rsa_decrypt(&rsa.secret, rsa.alg, &blob.0)?;
+            let (plaintext, ciphertext_for_recipient) =
+                recipient::deliver(recipient.as_ref(), plain)?;
             return Ok(DecryptResponse {
                 key_id: rsa.arn,
-                plaintext: Blob(plain),
+                plaintext,
                 encryption_algorithm: rsa.alg.as_str(),
                 key_material_id: None,
+                ciphertext_for_recipient,
             });
         }
     }
@@ -304,11 +314,13 @@ pub fn decrypt(node: &Node, req: DecryptRequest) -> KmsResult<DecryptResponse> {
         return Err(dry_run());
     }
     let plain = ciphertext::open(&blob.0, &s.material, &context(req.encryption_context))?;
+    let (plaintext, ciphertext_for_recipient) = recipient::deliver(recipient.as_ref(), plain)?;
     Ok(DecryptResponse {
         key_id: s.arn,
-        plaintext: Blob(plain),
+        plaintext,
         encryption_algorithm: EncryptionAlgorithm::SymmetricDefault.as_str(),
         key_material_id: Some(s.material_id.to_hex()),
+        ciphertext_for_recipient,
     })
 }
 
@@ -378,7 +390,8 @@ pub fn re_encrypt(node: &Node, req: ReEncryptRequest) -> KmsResult<ReEncryptResp
 }
 
 /// `GenerateDataKeyResponse` (E-4: KeyMaterialId = the CURRENT id); `Plaintext` is left out
-/// for GenerateDataKeyWithoutPlaintext.
+/// for GenerateDataKeyWithoutPlaintext, and replaced by `CiphertextForRecipient` when the
+/// request has a `Recipient` (`CiphertextBlob` is still returned).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GenerateDataKeyResponse {
@@ -387,6 +400,8 @@ pub struct GenerateDataKeyResponse {
     plaintext: Option<Blob>,
     key_id: String,
     key_material_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ciphertext_for_recipient: Option<Blob>,
 }
 
 /// GenerateDataKey (E-11: exactly one of KeySpec/NumberOfBytes).
@@ -400,6 +415,7 @@ pub fn generate_data_key(
         number_of_bytes: req.number_of_bytes,
         key_spec: req.key_spec,
         dry_run: req.dry_run,
+        recipient: recipient::parse(req.recipient.as_ref())?,
     };
     data_key(node, spec, "GenerateDataKey", true)
 }
@@ -415,6 +431,7 @@ pub fn generate_data_key_without_plaintext(
         number_of_bytes: req.number_of_bytes,
         key_spec: req.key_spec,
         dry_run: req.dry_run,
+        recipient: None,
     };
     data_key(node, spec, "GenerateDataKeyWithoutPlaintext", false)
 }
@@ -426,6 +443,8 @@ struct DataKeyRequest {
     number_of_bytes: Option<i64>,
     key_spec: Option<DataKeySpec>,
     dry_run: Option<bool>,
+    /// GenerateDataKey's `Recipient` (the WithoutPlaintext shape has none).
+    recipient: Option<RecipientKey>,
 }
 
 fn data_key(
@@ -462,19 +481,25 @@ fn data_key(
         &plain,
         &context(req.encryption_context),
     )?;
+    let (plaintext, ciphertext_for_recipient) = recipient::deliver(req.recipient.as_ref(), plain)?;
     Ok(GenerateDataKeyResponse {
         ciphertext_blob: Blob(blob),
-        plaintext: with_plaintext.then_some(Blob(plain)),
+        plaintext: plaintext.filter(|_| with_plaintext),
         key_id: s.arn,
         key_material_id: s.material_id.to_hex(),
+        ciphertext_for_recipient,
     })
 }
 
-/// `GenerateRandomResponse`.
+/// `GenerateRandomResponse`: `CiphertextForRecipient` instead of `Plaintext` when the request
+/// has a `Recipient`.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct GenerateRandomResponse {
-    plaintext: Blob,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plaintext: Option<Blob>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ciphertext_for_recipient: Option<Blob>,
 }
 
 /// GenerateRandom: 1..1024 bytes. `NumberOfBytes` is optional in the model but AWS requires
@@ -483,13 +508,17 @@ pub fn generate_random(
     _node: &Node,
     req: GenerateRandomRequest,
 ) -> KmsResult<GenerateRandomResponse> {
+    let recipient = recipient::parse(req.recipient.as_ref())?;
     if let Some(id) = req.custom_key_store_id {
         return Err(KmsError::new(
             ErrorCode::CustomKeyStoreNotFound,
             format!("Custom key store '{id}' does not exist"),
         ));
     }
+    let plain = random_bytes(req.number_of_bytes.unwrap_or(0) as usize)?;
+    let (plaintext, ciphertext_for_recipient) = recipient::deliver(recipient.as_ref(), plain)?;
     Ok(GenerateRandomResponse {
-        plaintext: Blob(random_bytes(req.number_of_bytes.unwrap_or(0) as usize)?),
+        plaintext,
+        ciphertext_for_recipient,
     })
 }

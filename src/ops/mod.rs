@@ -11,6 +11,7 @@ pub mod keys;
 pub mod multi_region;
 pub mod paging;
 pub mod policy;
+pub mod recipient;
 pub mod resolve;
 pub mod rotation;
 pub mod shapes;

@@ -18,6 +18,7 @@ mod mr_rules;
 mod mr_stress;
 mod multi_region;
 mod protocol;
+mod recipient;
 mod resolution;
 mod rotation;
 mod smoke;
