@@ -15,6 +15,7 @@
 //! - [`store`]: a Region's keys and aliases; updates through closures, never across `.await`.
 //! - [`replication`]: the bus between Regions, its events, and their idempotent apply.
 //! - [`wrapping_pool`], [`tokens`]: import parameters (wrapping key pairs, import tokens).
+//! - [`last_usage`]: each key's last cryptographic use in a Region (GetKeyLastUsage).
 //! - [`load`]: `kmsim load`, the SigV4-signing load generator (a client; no server code).
 //! - [`clock`]: simulated time; [`error`]: every AWS exception with its wire name.
 
@@ -25,6 +26,7 @@ pub mod config;
 pub mod cpu_pool;
 pub mod domain;
 pub mod error;
+pub mod last_usage;
 pub mod load;
 pub mod node;
 pub mod ops;

@@ -271,3 +271,48 @@ wire_enum!(
         HmacSha512 = "HMAC_SHA_512",
     }
 );
+
+wire_enum!(
+    /// `DataKeyPairSpec` of GenerateDataKeyPair(WithoutPlaintext) (DK-1).
+    DataKeyPairSpec {
+        Rsa2048 = "RSA_2048",
+        Rsa3072 = "RSA_3072",
+        Rsa4096 = "RSA_4096",
+        EccNistP256 = "ECC_NIST_P256",
+        EccNistP384 = "ECC_NIST_P384",
+        EccNistP521 = "ECC_NIST_P521",
+        EccSecgP256k1 = "ECC_SECG_P256K1",
+        Sm2 = "SM2",
+        EccNistEdwards25519 = "ECC_NIST_EDWARDS25519",
+        MlKem512 = "ML_KEM_512",
+        MlKem768 = "ML_KEM_768",
+        MlKem1024 = "ML_KEM_1024",
+    }
+);
+
+wire_enum!(
+    /// `KeyAgreementAlgorithmSpec` of DeriveSharedSecret.
+    KeyAgreementAlgorithm {
+        Ecdh = "ECDH",
+    }
+);
+
+wire_enum!(
+    /// `KeyLastUsageTrackingOperation`: the cryptographic operations GetKeyLastUsage reports.
+    TrackedOperation {
+        Decrypt = "Decrypt",
+        DeriveSharedSecret = "DeriveSharedSecret",
+        Encrypt = "Encrypt",
+        GenerateDataKey = "GenerateDataKey",
+        GenerateDataKeyPair = "GenerateDataKeyPair",
+        GenerateDataKeyPairWithoutPlaintext = "GenerateDataKeyPairWithoutPlaintext",
+        GenerateDataKeyWithoutPlaintext = "GenerateDataKeyWithoutPlaintext",
+        GenerateMac = "GenerateMac",
+        ReEncrypt = "ReEncrypt",
+        Sign = "Sign",
+        Verify = "Verify",
+        VerifyMac = "VerifyMac",
+        Encapsulate = "Encapsulate",
+        Decapsulate = "Decapsulate",
+    }
+);

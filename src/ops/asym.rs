@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use super::resolve::{resolve, Accept};
 use crate::domain::algorithms;
 use crate::domain::asymmetric;
-use crate::domain::enums::{KeySpec, KeyUsage, MacAlgorithm, MessageType, SigningAlgorithm};
+use crate::domain::enums::{
+    KeySpec, KeyUsage, MacAlgorithm, MessageType, SigningAlgorithm, TrackedOperation,
+};
 use crate::domain::key::Key;
 use crate::domain::state::OpClass;
 use crate::error::{ErrorCode, KmsError, KmsResult};
@@ -35,6 +37,7 @@ fn incompatible(alg: &str, spec: KeySpec) -> KmsError {
 
 /// What Sign/Verify need from a key, copied out under one shard read.
 struct Signer {
+    id: String,
     arn: String,
     spec: KeySpec,
     secret: Arc<[u8]>,
@@ -55,6 +58,7 @@ fn signer(node: &Node, key_id: &str, op: &str, alg: SigningAlgorithm) -> KmsResu
         }
         let (secret, public_key) = key_pair(k)?;
         Ok(Signer {
+            id: k.id.clone(),
             arn: k.arn.clone(),
             spec: k.spec,
             secret,
@@ -153,6 +157,7 @@ pub fn sign(node: &Node, req: SignRequest) -> KmsResult<SignResponse> {
         mt.unwrap_or(MessageType::Raw),
         &msg.0,
     )?;
+    crate::last_usage::record(node, &s.id, TrackedOperation::Sign);
     Ok(SignResponse {
         key_id: s.arn,
         signature: Blob(sig),
@@ -223,6 +228,7 @@ pub fn verify(node: &Node, req: VerifyRequest) -> KmsResult<VerifyResponse> {
     if !ok {
         return Err(KmsError::bare(ErrorCode::KmsInvalidSignature));
     }
+    crate::last_usage::record(node, &s.id, TrackedOperation::Verify);
     Ok(VerifyResponse {
         key_id: s.arn,
         signature_valid: true,
@@ -315,13 +321,8 @@ pub struct VerifyMacResponse {
     mac_algorithm: &'static str,
 }
 
-/// Validates, resolves and checks a MAC request; returns (ARN, key bytes, algorithm).
-fn mac_key(
-    node: &Node,
-    req: &MacRequest,
-    op: &str,
-    verify: bool,
-) -> KmsResult<(String, Arc<[u8]>, MacAlgorithm)> {
+/// Validates, resolves and checks a MAC request.
+fn mac_key(node: &Node, req: &MacRequest, op: &str, verify: bool) -> KmsResult<MacKey> {
     let mut v = Validator::new();
     v.required(&req.message, "message");
     v.blob_len(
@@ -368,26 +369,42 @@ fn mac_key(
     if req.dry_run == Some(true) {
         return Err(dry_run());
     }
-    Ok((arn, secret, alg))
+    Ok(MacKey {
+        id,
+        arn,
+        secret,
+        alg,
+    })
+}
+
+/// What GenerateMac/VerifyMac need from a key.
+struct MacKey {
+    id: String,
+    arn: String,
+    secret: Arc<[u8]>,
+    alg: MacAlgorithm,
 }
 
 /// GenerateMac (A-1: `HMAC(hash, key, message)`).
 pub fn generate_mac(node: &Node, req: MacRequest) -> KmsResult<GenerateMacResponse> {
-    let (arn, secret, alg) = mac_key(node, &req, "GenerateMac", false)?;
+    let k = mac_key(node, &req, "GenerateMac", false)?;
+    let mac = asymmetric::mac(k.alg, &k.secret, &req.message.unwrap_or_default().0);
+    crate::last_usage::record(node, &k.id, TrackedOperation::GenerateMac);
     Ok(GenerateMacResponse {
-        mac: Blob(asymmetric::mac(
-            alg,
-            &secret,
-            &req.message.unwrap_or_default().0,
-        )),
-        mac_algorithm: alg.as_str(),
-        key_id: arn,
+        mac: Blob(mac),
+        mac_algorithm: k.alg.as_str(),
+        key_id: k.arn,
     })
 }
 
 /// VerifyMac: a wrong MAC is `KMSInvalidMacException` with no message.
 pub fn verify_mac(node: &Node, req: MacRequest) -> KmsResult<VerifyMacResponse> {
-    let (arn, secret, alg) = mac_key(node, &req, "VerifyMac", true)?;
+    let MacKey {
+        id,
+        arn,
+        secret,
+        alg,
+    } = mac_key(node, &req, "VerifyMac", true)?;
     let ok = asymmetric::mac_ok(
         alg,
         &secret,
@@ -400,6 +417,7 @@ pub fn verify_mac(node: &Node, req: MacRequest) -> KmsResult<VerifyMacResponse> 
     if !ok {
         return Err(KmsError::bare(ErrorCode::KmsInvalidMac));
     }
+    crate::last_usage::record(node, &id, TrackedOperation::VerifyMac);
     Ok(VerifyMacResponse {
         key_id: arn,
         mac_valid: true,

@@ -1,12 +1,15 @@
 //! KMS operations: one file per family, one dispatch `match`. Handlers are thin and
 //! synchronous: decode → resolve key → domain rule → store update → encode.
 
+pub mod agreement;
 pub mod aliases;
 pub mod asym;
 pub mod crypto;
 pub mod deletion;
 pub mod import;
+pub mod key_pairs;
 pub mod keys;
+pub mod last_usage;
 pub mod multi_region;
 pub mod paging;
 pub mod policy;
@@ -46,6 +49,10 @@ pub enum Placement {
 pub fn placement(op: &str) -> Placement {
     match op {
         "ImportKeyMaterial" | "CreateKey" | "Sign" | "Verify" => Placement::Cpu,
+        // Key generation (RSA_4096 ~0.5 s) and elliptic-curve scalar multiplication.
+        "GenerateDataKeyPair" | "GenerateDataKeyPairWithoutPlaintext" | "DeriveSharedSecret" => {
+            Placement::Cpu
+        }
         _ => Placement::Inline,
     }
 }
@@ -95,6 +102,14 @@ pub fn dispatch(node: &Node, op: &str, body: &[u8]) -> KmsResult<Vec<u8>> {
         "GetParametersForImport" => run(node, body, import::get_parameters_for_import),
         "ImportKeyMaterial" => run(node, body, import::import_key_material),
         "DeleteImportedKeyMaterial" => run(node, body, import::delete_imported_key_material),
+        "GenerateDataKeyPair" => run(node, body, key_pairs::generate_data_key_pair),
+        "GenerateDataKeyPairWithoutPlaintext" => run(
+            node,
+            body,
+            key_pairs::generate_data_key_pair_without_plaintext,
+        ),
+        "DeriveSharedSecret" => run(node, body, agreement::derive_shared_secret),
+        "GetKeyLastUsage" => run(node, body, last_usage::get_key_last_usage),
         other => Err(unknown_operation(&format!("TrentService.{other}"))),
     }
 }
