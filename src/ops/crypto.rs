@@ -548,18 +548,19 @@ fn source(
         if let Some(rsa) = rsa_key(node, &id, alg)? {
             return Ok(Side::Rsa(rsa));
         }
+        // The named key's usage and state come before anything about the blob, so an RSA
+        // SIGN_VERIFY key is InvalidKeyUsage, not InvalidCiphertext (E-3).
+        let (id, arn) = node.read_key(&id, |k| {
+            check_symmetric(k, "ReEncrypt", alg).map(|()| (k.id.clone(), k.arn.clone()))
+        })??;
         if ignore_ciphertext {
-            let s = node.read_key(&id, |k| {
-                check_symmetric(k, "ReEncrypt", alg)?;
-                // No material: DryRun returns before anything is decrypted.
-                Ok(Symmetric {
-                    id: k.id.clone(),
-                    arn: k.arn.clone(),
-                    material_id: KeyMaterialId([0; 32]),
-                    material: Arc::from(Vec::new()),
-                })
-            })??;
-            return Ok(Side::Symmetric(s));
+            // No material: DryRun returns before anything is decrypted.
+            return Ok(Side::Symmetric(Symmetric {
+                id,
+                arn,
+                material_id: KeyMaterialId([0; 32]),
+                material: Arc::from(Vec::new()),
+            }));
         }
     }
     material_for_decrypt(node, source_key_id, blob, "ReEncrypt", alg).map(Side::Symmetric)
