@@ -103,7 +103,7 @@ fn data_key_pair(
     crate::last_usage::record(node, &s.id, op);
     Ok(GenerateDataKeyPairResponse {
         private_key_ciphertext_blob: Blob(blob),
-        private_key_plaintext: with_plaintext.then(|| Blob(pair.private_key)),
+        private_key_plaintext: with_plaintext.then_some(Blob(pair.private_key)),
         public_key: Blob(pair.public_key),
         key_id: s.arn,
         key_pair_spec: spec.as_str(),

@@ -35,8 +35,11 @@ async fn derive(
         .await
 }
 
+/// ECDH of a local private key with a peer's SPKI: the raw secret.
+type LocalEcdh = Box<dyn Fn(&[u8]) -> Vec<u8>>;
+
 /// A local key pair on `spec`'s curve: (the client's SPKI, ECDH with a peer SPKI).
-fn local_pair(spec: &KeySpec) -> (Vec<u8>, Box<dyn Fn(&[u8]) -> Vec<u8>>) {
+fn local_pair(spec: &KeySpec) -> (Vec<u8>, LocalEcdh) {
     macro_rules! curve {
         ($c:ident) => {{
             let sk = $c::SecretKey::random(&mut OsRng);
@@ -52,7 +55,7 @@ fn local_pair(spec: &KeySpec) -> (Vec<u8>, Box<dyn Fn(&[u8]) -> Vec<u8>>) {
                     .raw_secret_bytes()
                     .to_vec()
             };
-            (spki, Box::new(ecdh) as Box<dyn Fn(&[u8]) -> Vec<u8>>)
+            (spki, Box::new(ecdh) as LocalEcdh)
         }};
     }
     match spec {

@@ -62,7 +62,9 @@ fn independent_spki(spec: &DataKeyPairSpec, pkcs8: &[u8]) -> Vec<u8> {
 fn ml_kem_spki(spec: &DataKeyPairSpec, pkcs8: &[u8]) -> Vec<u8> {
     use ml_kem::{EncodedSizeUser, KemCore, B32};
     let info = pkcs8::PrivateKeyInfo::try_from(pkcs8).expect("ML-KEM PKCS#8");
-    let (oid, ek): (&str, fn(&B32, &B32) -> Vec<u8>) = match spec {
+    /// Seed halves `d`, `z` → the encapsulation key's bytes.
+    type Expand = fn(&B32, &B32) -> Vec<u8>;
+    let (oid, ek): (&str, Expand) = match spec {
         DataKeyPairSpec::MlKem512 => ("2.16.840.1.101.3.4.4.1", |d, z| {
             ml_kem::MlKem512::generate_deterministic(d, z)
                 .1
