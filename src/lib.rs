@@ -21,6 +21,7 @@
 //! - [`grant_table`]: a Region's grants beside its keys (regional, never replicated).
 //! - [`replication`]: the bus between Regions, its events, and their idempotent apply.
 //! - [`wrapping_pool`], [`tokens`]: import parameters (wrapping key pairs, import tokens).
+//! - [`last_usage`]: each key's last cryptographic use in a Region (GetKeyLastUsage).
 //! - [`load`]: `kmsim load`, the SigV4-signing load generator (a client; no server code).
 //! - [`clock`]: simulated time; [`error`]: every AWS exception with its wire name.
 
@@ -32,6 +33,7 @@ pub mod cpu_pool;
 pub mod domain;
 pub mod error;
 pub mod grant_table;
+pub mod last_usage;
 pub mod load;
 pub mod model;
 pub mod node;

@@ -40,6 +40,8 @@ pub struct Node {
     pub orphans: Orphans,
     /// C-10: the default key policy of this Region's account, shared by every key that has it.
     pub default_policy: Arc<str>,
+    /// Each key's last cryptographic use here, for GetKeyLastUsage (LU-1).
+    pub last_usage: crate::last_usage::LastUsage,
 }
 
 /// Replication settings of one node.
@@ -89,6 +91,7 @@ impl Node {
             account: account.to_string(),
             partition: ids::partition(region),
             store: Store::new(region, bus.clone()),
+            last_usage: crate::last_usage::LastUsage::new(clock.now()),
             clock,
             limits,
             wrapping: WrappingPool::new(import),

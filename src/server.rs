@@ -44,7 +44,8 @@ pub fn router(endpoint: Endpoint) -> Router {
 }
 
 async fn handle(State(ep): State<Endpoint>, req: Request) -> Response {
-    let request_id = request_id();
+    let id = request_id();
+    let request_id = id.to_string();
     if req.uri().path().starts_with("/_kmsim/") {
         return crate::admin::handle(&ep.cluster, req).await;
     }
@@ -55,7 +56,9 @@ async fn handle(State(ep): State<Endpoint>, req: Request) -> Response {
         .unwrap_or("")
         .to_string();
     let span = tracing::debug_span!("kms", %request_id, op = %op, region = tracing::field::Empty);
-    let result = kms_request(&ep, req, &span).instrument(span.clone()).await;
+    let result = kms_request(&ep, req, &span, *id.as_bytes())
+        .instrument(span.clone())
+        .await;
     match result {
         Ok(body) => respond(StatusCode::OK, body, &request_id),
         Err(e) => {
@@ -66,8 +69,14 @@ async fn handle(State(ep): State<Endpoint>, req: Request) -> Response {
     }
 }
 
-/// W-1 … W-4 and Region routing, then the operation.
-async fn kms_request(ep: &Endpoint, req: Request, span: &tracing::Span) -> KmsResult<Vec<u8>> {
+/// W-1 … W-4 and Region routing, then the operation, run with `request_id` as the current
+/// request id (GetKeyLastUsage's `KmsRequestId`, see [`crate::last_usage`]).
+async fn kms_request(
+    ep: &Endpoint,
+    req: Request,
+    span: &tracing::Span,
+    request_id: [u8; 16],
+) -> KmsResult<Vec<u8>> {
     let (parts, body) = req.into_parts();
     if parts.method != Method::POST || parts.uri.path() != "/" {
         return Err(KmsError::new(
@@ -85,12 +94,16 @@ async fn kms_request(ep: &Endpoint, req: Request, span: &tracing::Span) -> KmsRe
     let node = pick_node(ep, &parts.headers)?;
     span.record("region", node.region.as_str());
     let body = read_body(body).await?;
-    match crate::ops::placement(op) {
-        Placement::Inline => crate::ops::dispatch(&node, op, &body),
+    let placement = crate::ops::placement(op);
+    let dispatch = move || {
+        crate::last_usage::with_request_id(request_id, || crate::ops::dispatch(&node, op, &body))
+    };
+    match placement {
+        Placement::Inline => dispatch(),
         Placement::Cpu => ep
             .cluster
             .cpu
-            .run(move || crate::ops::dispatch(&node, op, &body))
+            .run(dispatch)
             .await
             .ok_or_else(|| KmsError::internal("the CPU pool has shut down"))?,
     }
@@ -139,12 +152,12 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// A v4 UUID for `x-amzn-RequestId` from aws-lc's user-space generator (no system call per
 /// request, unlike the `uuid` crate's default source).
-fn request_id() -> String {
+fn request_id() -> uuid::Uuid {
     let mut b = [0u8; 16];
     if aws_lc_rs::rand::SecureRandom::fill(&aws_lc_rs::rand::SystemRandom::new(), &mut b).is_err() {
-        return uuid::Uuid::new_v4().to_string();
+        return uuid::Uuid::new_v4();
     }
-    uuid::Builder::from_random_bytes(b).into_uuid().to_string()
+    uuid::Builder::from_random_bytes(b).into_uuid()
 }
 
 /// W-2: JSON 1.1 content type and an `x-amzn-RequestId` on every response; never the

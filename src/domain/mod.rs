@@ -1,6 +1,7 @@
 //! The KMS domain: pure, synchronous rules with no HTTP, async runtime or JSON. Every check here
 //! names the contract rule it enforces.
 
+pub mod agreement;
 pub mod algorithms;
 pub mod asymmetric;
 pub mod ciphertext;
@@ -9,6 +10,8 @@ pub mod grant;
 pub mod ids;
 pub mod import;
 pub mod key;
+pub mod key_pair;
+pub mod last_usage;
 pub mod material;
 pub mod multi_region;
 pub mod recipient;

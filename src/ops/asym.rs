@@ -8,7 +8,9 @@ use serde::Serialize;
 use super::resolve::{resolve, Accept};
 use crate::domain::algorithms;
 use crate::domain::asymmetric;
-use crate::domain::enums::{KeySpec, KeyUsage, MacAlgorithm, MessageType, SigningAlgorithm};
+use crate::domain::enums::{
+    KeySpec, KeyUsage, MacAlgorithm, MessageType, SigningAlgorithm, TrackedOperation,
+};
 use crate::domain::key::Key;
 use crate::domain::state::OpClass;
 use crate::error::{ErrorCode, KmsError, KmsResult};
@@ -37,6 +39,7 @@ fn incompatible(alg: &str, spec: KeySpec) -> KmsError {
 
 /// What Sign/Verify need from a key, copied out under one shard read.
 struct Signer {
+    id: String,
     arn: String,
     spec: KeySpec,
     secret: Arc<[u8]>,
@@ -57,6 +60,7 @@ fn signer(node: &Node, key_id: &str, op: &str, alg: SigningAlgorithm) -> KmsResu
         }
         let (secret, public_key) = key_pair(k)?;
         Ok(Signer {
+            id: k.id.clone(),
             arn: k.arn.clone(),
             spec: k.spec,
             secret,
@@ -105,6 +109,7 @@ pub fn sign(node: &Node, req: SignRequest) -> KmsResult<SignResponse> {
         req.message_type.unwrap_or(MessageType::Raw),
         &req.message.0,
     )?;
+    crate::last_usage::record(node, &s.id, TrackedOperation::Sign);
     Ok(SignResponse {
         key_id: s.arn,
         signature: Blob(sig),
@@ -140,6 +145,7 @@ pub fn verify(node: &Node, req: VerifyRequest) -> KmsResult<VerifyResponse> {
     if !ok {
         return Err(KmsError::bare(ErrorCode::KmsInvalidSignature));
     }
+    crate::last_usage::record(node, &s.id, TrackedOperation::Verify);
     Ok(VerifyResponse {
         key_id: s.arn,
         signature_valid: true,
@@ -210,14 +216,14 @@ pub struct VerifyMacResponse {
     mac_algorithm: &'static str,
 }
 
-/// Resolves and checks the key of a MAC request; returns (ARN, key bytes).
+/// Resolves and checks the key of a MAC request; returns (bare id, ARN, key bytes).
 fn mac_key(
     node: &Node,
     key_id: &str,
     alg: MacAlgorithm,
     dry_run_set: Option<bool>,
     op: &str,
-) -> KmsResult<(String, Arc<[u8]>)> {
+) -> KmsResult<(String, String, Arc<[u8]>)> {
     let id = resolve(node, key_id, Accept::AnyIdentifier)?;
     let (arn, secret) = node.read_key(&id, |k| {
         k.permits(OpClass::Crypto)?;
@@ -237,15 +243,17 @@ fn mac_key(
     if dry_run_set == Some(true) {
         return Err(dry_run());
     }
-    Ok((arn, secret))
+    Ok((id, arn, secret))
 }
 
 /// GenerateMac (A-1: `HMAC(hash, key, message)`).
 pub fn generate_mac(node: &Node, req: GenerateMacRequest) -> KmsResult<GenerateMacResponse> {
     let alg = req.mac_algorithm;
-    let (arn, secret) = mac_key(node, &req.key_id, alg, req.dry_run, "GenerateMac")?;
+    let (id, arn, secret) = mac_key(node, &req.key_id, alg, req.dry_run, "GenerateMac")?;
+    let mac = asymmetric::mac(alg, &secret, &req.message.0);
+    crate::last_usage::record(node, &id, TrackedOperation::GenerateMac);
     Ok(GenerateMacResponse {
-        mac: Blob(asymmetric::mac(alg, &secret, &req.message.0)),
+        mac: Blob(mac),
         mac_algorithm: alg.as_str(),
         key_id: arn,
     })
@@ -254,11 +262,12 @@ pub fn generate_mac(node: &Node, req: GenerateMacRequest) -> KmsResult<GenerateM
 /// VerifyMac: a wrong MAC is `KMSInvalidMacException` with no message.
 pub fn verify_mac(node: &Node, req: VerifyMacRequest) -> KmsResult<VerifyMacResponse> {
     let alg = req.mac_algorithm;
-    let (arn, secret) = mac_key(node, &req.key_id, alg, req.dry_run, "VerifyMac")?;
+    let (id, arn, secret) = mac_key(node, &req.key_id, alg, req.dry_run, "VerifyMac")?;
     let ok = asymmetric::mac_ok(alg, &secret, &req.message.0, &req.mac.0);
     if !ok {
         return Err(KmsError::bare(ErrorCode::KmsInvalidMac));
     }
+    crate::last_usage::record(node, &id, TrackedOperation::VerifyMac);
     Ok(VerifyMacResponse {
         key_id: arn,
         mac_valid: true,
