@@ -263,6 +263,13 @@ wire_enum!(
 );
 
 wire_enum!(
+    /// `EncapsulationAlgorithmSpec` of Encapsulate/Decapsulate.
+    EncapsulationAlgorithm {
+        MlKem = "ML_KEM",
+    }
+);
+
+wire_enum!(
     /// `MacAlgorithmSpec` (§3.16).
     MacAlgorithm {
         HmacSha224 = "HMAC_SHA_224",

@@ -10,6 +10,7 @@ pub mod import;
 pub mod key;
 pub mod material;
 pub mod multi_region;
+pub mod pq;
 pub mod rotation;
 pub mod state;
 pub mod wrapping;

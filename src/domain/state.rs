@@ -152,7 +152,8 @@ pub enum OpClass {
     /// PutKeyPolicy: any state but pending deletion.
     Manage,
     /// Encrypt, Decrypt, ReEncrypt, GenerateDataKey*, Sign, Verify, GenerateMac, VerifyMac,
-    /// GetPublicKey (E-1, A-3).
+    /// GetPublicKey (E-1, A-3), Encapsulate, Decapsulate (AWS's key-state table lists them
+    /// with the other cryptographic operations).
     Crypto,
     /// EnableKey (N-1).
     EnableKey,
