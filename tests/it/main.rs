@@ -10,6 +10,7 @@ mod gateway;
 mod import;
 mod import_asym;
 mod import_rotation;
+mod key_families;
 mod keys;
 mod load;
 mod mr_bus;
