@@ -1,5 +1,6 @@
 //! Which algorithms a key offers (C-20's `EncryptionAlgorithms`, `SigningAlgorithms`,
-//! `MacAlgorithms`, `KeyAgreementAlgorithms`).
+//! `MacAlgorithms`, `KeyAgreementAlgorithms`,
+//! `EncapsulationAlgorithms`).
 
 use super::enums::{KeySpec, KeyUsage};
 
@@ -53,4 +54,10 @@ pub fn mac_algorithms(spec: KeySpec) -> Option<&'static [&'static str]> {
 /// C-20: `KeyAgreementAlgorithms`, only for KEY_AGREEMENT keys.
 pub fn key_agreement_algorithms(usage: KeyUsage) -> Option<&'static [&'static str]> {
     (usage == KeyUsage::KeyAgreement).then_some(&["ECDH"])
+}
+
+/// C-20: `EncapsulationAlgorithms`, "present only when the KMS key has a KeyUsage value of
+/// ENCAPSULATE_DECAPSULATE" (model docs); `ML_KEM` is the only value.
+pub fn encapsulation_algorithms(usage: KeyUsage) -> Option<&'static [&'static str]> {
+    (usage == KeyUsage::EncapsulateDecapsulate).then_some(&["ML_KEM"])
 }

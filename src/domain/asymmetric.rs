@@ -65,6 +65,9 @@ fn rsa_bits(spec: KeySpec) -> Option<usize> {
 /// P-11 … P-14, I-42: checks unwrapped material against the key spec. Anything that is not
 /// the expected raw/DER form for exactly this spec → `IncorrectKeyMaterialException`.
 pub fn check_material(spec: KeySpec, material: &[u8]) -> KmsResult<CheckedMaterial> {
+    if super::pq::handles(spec) {
+        return super::pq::check_material(spec, material);
+    }
     if let Some((min, max)) = hmac_length_range(spec) {
         if material.len() < min || material.len() > max {
             return Err(incorrect(&format!(
@@ -132,6 +135,9 @@ fn ec_spki(kp: &EcdsaKeyPair) -> KmsResult<Vec<u8>> {
 
 /// Generates AWS_KMS material for a non-symmetric spec (RSA: tens to hundreds of ms).
 pub fn generate(spec: KeySpec) -> KmsResult<CheckedMaterial> {
+    if super::pq::handles(spec) {
+        return super::pq::generate(spec);
+    }
     let fail = || KmsError::internal(format!("generating a {} key failed", spec.as_str()));
     // AWS_KMS HMAC keys: as many bytes as the hash's output, the shortest length the
     // spec accepts for imported material (P-11).
@@ -242,6 +248,9 @@ pub fn sign(
     message_type: MessageType,
     message: &[u8],
 ) -> KmsResult<Vec<u8>> {
+    if super::pq::handles(spec) {
+        return super::pq::sign(spec, pkcs8, alg, message_type, message);
+    }
     let d = message_digest(alg, message_type, message)?;
     let fail = || KmsError::internal("signing failed");
     if rsa_bits(spec).is_some() {
@@ -265,6 +274,9 @@ pub fn verify(
     message: &[u8],
     signature: &[u8],
 ) -> KmsResult<bool> {
+    if super::pq::handles(spec) {
+        return super::pq::verify(spec, public_key, alg, message_type, message, signature);
+    }
     let d = message_digest(alg, message_type, message)?;
     let v = if rsa_bits(spec).is_some() {
         rsa_verification(alg)

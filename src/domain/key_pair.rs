@@ -8,6 +8,8 @@
 
 use super::asymmetric;
 use super::enums::{DataKeyPairSpec, KeySpec};
+use super::material::random_bytes;
+use super::pq;
 use crate::error::{KmsError, KmsResult};
 
 /// One generated data key pair.
@@ -82,6 +84,9 @@ pub fn check_available(spec: DataKeyPairSpec, partition: &str) -> KmsResult<KeyS
 /// DK-3: a fresh random pair of `spec` (RSA_4096 costs about half a second: callers run on
 /// the CPU pool). The bytes are unrelated to any KMS key.
 pub fn generate(spec: KeySpec) -> KmsResult<DataKeyPair> {
+    if let Some(oid) = pq::ml_kem_oid(spec) {
+        return ml_kem_seed_pair(spec, oid);
+    }
     let m = asymmetric::generate(spec)?;
     let public_key = m.public_key.ok_or_else(|| {
         KmsError::internal(format!("a {} key pair has no public key", spec.as_str()))
@@ -89,6 +94,48 @@ pub fn generate(spec: KeySpec) -> KmsResult<DataKeyPair> {
     Ok(DataKeyPair {
         private_key: m.secret,
         public_key,
+    })
+}
+
+/// DK-1 for ML-KEM: the model's GenerateDataKeyPair documentation: "For ML-KEM data key
+/// pairs, the DER-encoded PKCS8 PrivateKeyInfo contains the private key in seed format": the
+/// `seed [0] OCTET STRING (SIZE (64))` choice of the ML-KEM private key (RFC 9935), a fresh
+/// `d ‖ z` from aws-lc's RNG. aws-lc-rs cannot expand a seed into a key, so the encapsulation
+/// key comes from RustCrypto `ml-kem`'s FIPS 203 `KeyGen_internal(d, z)`.
+fn ml_kem_seed_pair(spec: KeySpec, oid: spki::ObjectIdentifier) -> KmsResult<DataKeyPair> {
+    use ml_kem::{DecapsulationKey, KeyExport, MlKem1024, MlKem512, MlKem768, Seed};
+    use spki::der::Encode as _;
+    let fail = || KmsError::internal(format!("generating a {} key pair failed", spec.as_str()));
+    let bytes = random_bytes(64)?;
+    let seed = Seed::try_from(bytes.as_slice()).map_err(|_| fail())?;
+    let ek = match spec {
+        KeySpec::MlKem512 => DecapsulationKey::<MlKem512>::from_seed(seed)
+            .encapsulation_key()
+            .to_bytes()
+            .to_vec(),
+        KeySpec::MlKem768 => DecapsulationKey::<MlKem768>::from_seed(seed)
+            .encapsulation_key()
+            .to_bytes()
+            .to_vec(),
+        _ => DecapsulationKey::<MlKem1024>::from_seed(seed)
+            .encapsulation_key()
+            .to_bytes()
+            .to_vec(),
+    };
+    // [0] IMPLICIT OCTET STRING of 64 bytes.
+    let mut seed_choice = vec![0x80, 0x40];
+    seed_choice.extend_from_slice(&bytes);
+    let info = pkcs8::PrivateKeyInfo {
+        algorithm: spki::AlgorithmIdentifierRef {
+            oid,
+            parameters: None,
+        },
+        private_key: &seed_choice,
+        public_key: None,
+    };
+    Ok(DataKeyPair {
+        private_key: info.to_der().map_err(|_| fail())?,
+        public_key: pq::ml_kem_spki(spec, &ek)?,
     })
 }
 

@@ -156,7 +156,8 @@ pub enum OpClass {
     /// PutKeyPolicy: any state but pending deletion.
     Manage,
     /// Encrypt, Decrypt, ReEncrypt, GenerateDataKey*, Sign, Verify, GenerateMac, VerifyMac,
-    /// GetPublicKey (E-1, A-3).
+    /// GetPublicKey (E-1, A-3), Encapsulate, Decapsulate (AWS's key-state table lists them
+    /// with the other cryptographic operations).
     Crypto,
     /// CreateGrant: the crypto row (2023 key-state table: Disabled → DisabledException,
     /// PendingImport → "is pending import.", PendingDeletion → "is pending deletion."); Creating

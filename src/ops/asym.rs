@@ -20,7 +20,8 @@ use crate::protocol::requests::{
 };
 use crate::protocol::types::Blob;
 
-fn dry_run() -> KmsError {
+/// `DryRunOperationException`, raised once every other check of the request passed.
+pub(super) fn dry_run() -> KmsError {
     KmsError::new(
         ErrorCode::DryRunOperation,
         "The request would have succeeded, but the DryRun option is set.",
@@ -169,6 +170,8 @@ pub struct GetPublicKeyResponse {
     signing_algorithms: Option<&'static [&'static str]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     key_agreement_algorithms: Option<&'static [&'static str]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encapsulation_algorithms: Option<&'static [&'static str]>,
 }
 
 /// GetPublicKey (P-21): the DER SubjectPublicKeyInfo derived from the (imported) private key.
@@ -194,6 +197,7 @@ pub fn get_public_key(node: &Node, req: GetPublicKeyRequest) -> KmsResult<GetPub
             encryption_algorithms: algorithms::encryption_algorithms(k.spec, k.usage),
             signing_algorithms: algorithms::signing_algorithms(k.spec, k.usage),
             key_agreement_algorithms: algorithms::key_agreement_algorithms(k.usage),
+            encapsulation_algorithms: algorithms::encapsulation_algorithms(k.usage),
         })
     })?
 }

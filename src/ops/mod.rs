@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod deletion;
 pub mod grants;
 pub mod import;
+pub mod kem;
 pub mod key_pairs;
 pub mod keys;
 pub mod last_usage;
@@ -63,7 +64,10 @@ pub fn placement(op: Operation) -> Placement {
         // Key generation (RSA_4096 ~0.5 s) and elliptic-curve scalar multiplication.
         | Operation::GenerateDataKeyPair
         | Operation::GenerateDataKeyPairWithoutPlaintext
-        | Operation::DeriveSharedSecret => Placement::Cpu,
+        | Operation::DeriveSharedSecret
+        // ML-KEM costs about what an ECDSA signature does (see `ops::kem`).
+        | Operation::Encapsulate
+        | Operation::Decapsulate => Placement::Cpu,
         _ => Placement::Inline,
     }
 }
@@ -136,6 +140,7 @@ pub fn dispatch(node: &Node, op: Operation, body: &[u8]) -> KmsResult<Vec<u8>> {
         ),
         O::DeriveSharedSecret => run(node, op, body, agreement::derive_shared_secret),
         O::GetKeyLastUsage => run(node, op, body, last_usage::get_key_last_usage),
-        O::Encapsulate | O::Decapsulate => Err(unsupported::not_yet(op)),
+        O::Encapsulate => run(node, op, body, kem::encapsulate),
+        O::Decapsulate => run(node, op, body, kem::decapsulate),
     }
 }

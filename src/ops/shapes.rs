@@ -40,6 +40,8 @@ pub struct KeyMetadata {
     mac_algorithms: Option<&'static [&'static str]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     key_agreement_algorithms: Option<&'static [&'static str]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encapsulation_algorithms: Option<&'static [&'static str]>,
     multi_region: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     multi_region_configuration: Option<MultiRegionConfiguration>,
@@ -103,6 +105,7 @@ impl KeyMetadata {
             signing_algorithms: algorithms::signing_algorithms(key.spec, key.usage),
             mac_algorithms: algorithms::mac_algorithms(key.spec),
             key_agreement_algorithms: algorithms::key_agreement_algorithms(key.usage),
+            encapsulation_algorithms: algorithms::encapsulation_algorithms(key.usage),
             multi_region: key.multi_region.is_some(),
             multi_region_configuration: key.multi_region.as_ref().map(|m| {
                 MultiRegionConfiguration {

@@ -26,12 +26,6 @@ pub fn custom_key_store(op: Operation) -> KmsError {
     ))
 }
 
-/// An operation whose handler is not wired yet answers `UnsupportedOperationException`
-/// naming it.
-pub fn not_yet(op: Operation) -> KmsError {
-    KmsError::unsupported(format!("{} is not supported by kmsim yet.", op.name()))
-}
-
 /// CreateCustomKeyStore (C-8).
 pub fn create_custom_key_store(_: &Node, _: CreateCustomKeyStoreRequest) -> KmsResult<Never> {
     Err(custom_key_store(Operation::CreateCustomKeyStore))

@@ -13,6 +13,7 @@ mod import;
 mod import_asym;
 mod import_rotation;
 mod key_agreement;
+mod key_families;
 mod key_last_usage;
 mod keys;
 mod load;

@@ -60,27 +60,27 @@ fn independent_spki(spec: &DataKeyPairSpec, pkcs8: &[u8]) -> Vec<u8> {
 /// `ml-kem` expands the seed; the SPKI is built from its encapsulation key under the
 /// spec's OID (NIST CSOR 2.16.840.1.101.3.4.4.{1,2,3}, no parameters).
 fn ml_kem_spki(spec: &DataKeyPairSpec, pkcs8: &[u8]) -> Vec<u8> {
-    use ml_kem::{EncodedSizeUser, KemCore, B32};
+    use ml_kem::{DecapsulationKey, KeyExport, MlKem1024, MlKem512, MlKem768, Seed};
     let info = pkcs8::PrivateKeyInfo::try_from(pkcs8).expect("ML-KEM PKCS#8");
-    /// Seed halves `d`, `z` → the encapsulation key's bytes.
-    type Expand = fn(&B32, &B32) -> Vec<u8>;
+    /// The 64-byte seed → the encapsulation key's bytes (FIPS 203 ML-KEM.KeyGen_internal).
+    type Expand = fn(Seed) -> Vec<u8>;
     let (oid, ek): (&str, Expand) = match spec {
-        DataKeyPairSpec::MlKem512 => ("2.16.840.1.101.3.4.4.1", |d, z| {
-            ml_kem::MlKem512::generate_deterministic(d, z)
-                .1
-                .as_bytes()
+        DataKeyPairSpec::MlKem512 => ("2.16.840.1.101.3.4.4.1", |s| {
+            DecapsulationKey::<MlKem512>::from_seed(s)
+                .encapsulation_key()
+                .to_bytes()
                 .to_vec()
         }),
-        DataKeyPairSpec::MlKem768 => ("2.16.840.1.101.3.4.4.2", |d, z| {
-            ml_kem::MlKem768::generate_deterministic(d, z)
-                .1
-                .as_bytes()
+        DataKeyPairSpec::MlKem768 => ("2.16.840.1.101.3.4.4.2", |s| {
+            DecapsulationKey::<MlKem768>::from_seed(s)
+                .encapsulation_key()
+                .to_bytes()
                 .to_vec()
         }),
-        _ => ("2.16.840.1.101.3.4.4.3", |d, z| {
-            ml_kem::MlKem1024::generate_deterministic(d, z)
-                .1
-                .as_bytes()
+        _ => ("2.16.840.1.101.3.4.4.3", |s| {
+            DecapsulationKey::<MlKem1024>::from_seed(s)
+                .encapsulation_key()
+                .to_bytes()
                 .to_vec()
         }),
     };
@@ -93,17 +93,48 @@ fn ml_kem_spki(spec: &DataKeyPairSpec, pkcs8: &[u8]) -> Vec<u8> {
         [0x80, 0x40, seed @ ..] if seed.len() == 64 => seed,
         other => panic!("{spec:?}: not the seed form: {} bytes", other.len()),
     };
-    let d = B32::try_from(&seed[..32]).expect("d");
-    let z = B32::try_from(&seed[32..]).expect("z");
+    let seed = Seed::try_from(seed).expect("64-byte seed");
+    let ek = ek(seed);
+    aws_lc_encapsulates_to_the_seed(spec, seed, &ek);
     let spki = spki::SubjectPublicKeyInfoOwned {
         algorithm: spki::AlgorithmIdentifierOwned {
             oid: oid.parse().expect("OID"),
             parameters: None,
         },
-        subject_public_key: spki::der::asn1::BitString::from_bytes(&ek(&d, &z))
-            .expect("bit string"),
+        subject_public_key: spki::der::asn1::BitString::from_bytes(&ek).expect("bit string"),
     };
     spki::der::Encode::to_der(&spki).expect("SPKI DER")
+}
+
+/// The server expands ML-KEM seeds with RustCrypto `ml-kem`, as this test does, so the pair is
+/// also checked across implementations: aws-lc-rs encapsulates to the public key and the
+/// secret key made from the seed decapsulates to the same shared secret.
+fn aws_lc_encapsulates_to_the_seed(spec: &DataKeyPairSpec, seed: ml_kem::Seed, ek: &[u8]) {
+    use aws_lc_rs::kem;
+    use ml_kem::{Decapsulate, DecapsulationKey, MlKem1024, MlKem512, MlKem768};
+    let alg = match spec {
+        DataKeyPairSpec::MlKem512 => &kem::ML_KEM_512,
+        DataKeyPairSpec::MlKem768 => &kem::ML_KEM_768,
+        _ => &kem::ML_KEM_1024,
+    };
+    let (ct, ss) = kem::EncapsulationKey::new(alg, ek)
+        .expect("aws-lc-rs reads the public key")
+        .encapsulate()
+        .expect("encapsulate");
+    let ct = ct.as_ref();
+    macro_rules! decap {
+        ($p:ty) => {
+            DecapsulationKey::<$p>::from_seed(seed)
+                .decapsulate(&ct.try_into().expect("ciphertext length"))
+                .to_vec()
+        };
+    }
+    let ours = match spec {
+        DataKeyPairSpec::MlKem512 => decap!(MlKem512),
+        DataKeyPairSpec::MlKem768 => decap!(MlKem768),
+        _ => decap!(MlKem1024),
+    };
+    assert_eq!(ours, ss.as_ref(), "{spec:?}: shared secrets agree");
 }
 
 /// GenerateDataKeyPair under `key` with an encryption context, checked end to end: the
