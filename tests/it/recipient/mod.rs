@@ -17,6 +17,7 @@ use der::{Decode, Encode};
 use rsa::pkcs8::{DecodePrivateKey, EncodePublicKey};
 use rsa::RsaPrivateKey;
 
+mod pairs_and_agreement;
 mod refusals;
 mod round_trip;
 
