@@ -1,11 +1,13 @@
 //! One KMS key as one Region holds it (contract §2): identity, per-Region properties, and the
 //! shared properties that a multi-Region set keeps in step (§4.5).
 
+use std::sync::Arc;
+
 use super::enums::{KeyMaterialState, KeySpec, KeyUsage, MultiRegionKeyType, Origin, RotationType};
 use super::material::{random_bytes, KeyMaterialId, Material};
 use super::state::{KeyState, OpClass};
 use crate::clock::{Millis, DAY_MS};
-use crate::error::KmsResult;
+use crate::error::{KmsError, KmsResult};
 
 /// A key record in one Region's store.
 #[derive(Debug, Clone)]
@@ -134,6 +136,22 @@ impl Key {
     /// The associated material with this id (B-3).
     pub fn material(&self, id: &KeyMaterialId) -> Option<&Material> {
         self.materials.iter().find(|m| &m.id == id)
+    }
+
+    /// M-12: the one material of an asymmetric or HMAC key (they never rotate); a usable key
+    /// holds it, so its absence is an internal fault.
+    pub fn sole_secret(&self) -> KmsResult<Arc<[u8]>> {
+        self.materials
+            .first()
+            .and_then(|m| m.bytes.clone())
+            .ok_or_else(|| KmsError::internal(format!("{} has no usable material", self.arn)))
+    }
+
+    /// P-21: the DER SubjectPublicKeyInfo derived when the material was generated or imported.
+    pub fn public_key_der(&self) -> KmsResult<Arc<[u8]>> {
+        self.public_key
+            .clone()
+            .ok_or_else(|| KmsError::internal(format!("{} has no public key", self.arn)))
     }
 
     /// Whether this key is a multi-Region replica.

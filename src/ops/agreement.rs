@@ -59,11 +59,7 @@ pub fn derive_shared_secret(
             ));
         }
         // M-12: an Enabled key's material is imported (or generated at creation).
-        let secret = k
-            .materials
-            .first()
-            .and_then(|m| m.bytes.clone())
-            .ok_or_else(|| KmsError::internal(format!("{} has no usable material", k.arn)))?;
+        let secret = k.sole_secret()?;
         Ok(AgreementKey {
             id: k.id.clone(),
             arn: k.arn.clone(),

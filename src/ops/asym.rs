@@ -75,15 +75,8 @@ type KeyPair = (Arc<[u8]>, Arc<[u8]>);
 
 /// M-12: an Enabled key's material is imported; its public key was derived at import/creation.
 fn key_pair(k: &Key) -> KmsResult<KeyPair> {
-    let secret = k
-        .materials
-        .first()
-        .and_then(|m| m.bytes.clone())
-        .ok_or_else(|| KmsError::internal(format!("{} has no usable material", k.arn)))?;
-    let public = k
-        .public_key
-        .clone()
-        .ok_or_else(|| KmsError::internal(format!("{} has no public key", k.arn)))?;
+    let secret = k.sole_secret()?;
+    let public = k.public_key_der()?;
     Ok((secret, public))
 }
 
@@ -237,11 +230,7 @@ fn mac_key(
         if asymmetric::mac_for_spec(k.spec) != Some(alg) {
             return Err(incompatible(alg.as_str(), k.spec));
         }
-        let secret = k
-            .materials
-            .first()
-            .and_then(|m| m.bytes.clone())
-            .ok_or_else(|| KmsError::internal(format!("{} has no usable material", k.arn)))?;
+        let secret = k.sole_secret()?;
         Ok((k.arn.clone(), secret))
     })??;
     if dry_run_set == Some(true) {

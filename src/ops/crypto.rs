@@ -97,15 +97,8 @@ fn rsa_key(node: &Node, id: &str, alg: Option<EncryptionAlgorithm>) -> KmsResult
                 ),
             ));
         }
-        let secret = k
-            .materials
-            .first()
-            .and_then(|m| m.bytes.clone())
-            .ok_or_else(|| KmsError::internal(format!("{} has no usable material", k.arn)))?;
-        let public_key = k
-            .public_key
-            .clone()
-            .ok_or_else(|| KmsError::internal(format!("{} has no public key", k.arn)))?;
+        let secret = k.sole_secret()?;
+        let public_key = k.public_key_der()?;
         Ok(Some(RsaKey {
             id: k.id.clone(),
             arn: k.arn.clone(),

@@ -62,15 +62,8 @@ fn kem_key(node: &Node, key_id: &str, op: &str, dry: Option<bool>) -> KmsResult<
         if k.usage != KeyUsage::EncapsulateDecapsulate || !pq::is_ml_kem(k.spec) {
             return Err(KmsError::key_usage(&k.arn, k.usage.as_str(), op));
         }
-        let secret = k
-            .materials
-            .first()
-            .and_then(|m| m.bytes.clone())
-            .ok_or_else(|| KmsError::internal(format!("{} has no usable material", k.arn)))?;
-        let public_key = k
-            .public_key
-            .clone()
-            .ok_or_else(|| KmsError::internal(format!("{} has no public key", k.arn)))?;
+        let secret = k.sole_secret()?;
+        let public_key = k.public_key_der()?;
         Ok(KemKey {
             id: k.id.clone(),
             arn: k.arn.clone(),
