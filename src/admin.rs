@@ -9,6 +9,9 @@
 //! - `GET /_kmsim/bus` → `{"delayMs":N,"cut":[R…],"queued":{R:N},"delivered":N}`
 //! - `POST /_kmsim/bus/delay` with `{"milliseconds":N}` → the bus status
 //! - `POST /_kmsim/bus/cut` / `POST /_kmsim/bus/heal` with `{"region":R}` → the bus status
+//! - `POST /_kmsim/reset` → `{"reset":true}` once every Region has forgotten its state (keys,
+//!   aliases, grants, import tokens, queued bus events, the clock's offset) and the seed, if
+//!   the cluster was started with one, has been applied again.
 //! - `POST /_kmsim/bus/drain` → the bus status, once every deliverable queued event (and
 //!   everything they caused) has been applied; events to or from a cut Region stay queued.
 
@@ -19,11 +22,13 @@ use axum::response::Response;
 use http_body_util::{BodyExt, Limited};
 use serde_json::{json, Value};
 
+use std::sync::Arc;
+
 use crate::cluster::ClusterState;
 use crate::domain::enums::WrappingKeySpec;
 
 /// Serves one admin request.
-pub async fn handle(cluster: &ClusterState, req: Request) -> Response {
+pub async fn handle(cluster: &Arc<ClusterState>, req: Request) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     if path.starts_with("/_kmsim/bus") {
@@ -32,6 +37,7 @@ pub async fn handle(cluster: &ClusterState, req: Request) -> Response {
     match (method, path.as_str()) {
         (Method::GET, "/_kmsim/health") => reply(StatusCode::OK, health(cluster)),
         (Method::GET, "/_kmsim/clock") => reply(StatusCode::OK, clock(cluster)),
+        (Method::POST, "/_kmsim/reset") => reset(cluster).await,
         (Method::POST, "/_kmsim/clock/advance") => {
             let body = match Limited::new(req.into_body(), 64 * 1024).collect().await {
                 Ok(b) => b.to_bytes(),
@@ -54,6 +60,22 @@ pub async fn handle(cluster: &ClusterState, req: Request) -> Response {
         _ => reply(
             StatusCode::NOT_FOUND,
             json!({"__type": "NotFoundException", "message": format!("no admin route {path}")}),
+        ),
+    }
+}
+
+async fn reset(cluster: &Arc<ClusterState>) -> Response {
+    // Seeding unwraps RSA and drains the bus: off the executor.
+    let c = cluster.clone();
+    match tokio::task::spawn_blocking(move || c.reset()).await {
+        Err(e) => reply(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!({"__type": "KMSInternalException", "message": format!("reset failed: {e}")}),
+        ),
+        Ok(Ok(())) => reply(StatusCode::OK, json!({"reset": true})),
+        Ok(Err(e)) => reply(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!({"__type": "KMSInternalException", "message": e.0}),
         ),
     }
 }

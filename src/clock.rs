@@ -43,6 +43,11 @@ impl Clock {
         self.offset_ms.load(Ordering::Relaxed)
     }
 
+    /// `/_kmsim/reset` only: back to system time, as a restart without a data dir would be.
+    pub fn reset(&self) {
+        self.offset_ms.store(0, Ordering::Relaxed);
+    }
+
     /// Moves the clock forward by `ms`. Time never runs back, and the clock stays within
     /// [`MAX_OFFSET`] of system time: an advance that would pass it is refused (`false`) and
     /// changes nothing.

@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::cpu_pool::CpuPool;
 use crate::node::Node;
 use crate::replication::bus::Bus;
+use crate::seed::{Seed, SeedError};
 use crate::server::{router, Endpoint, Route};
 
 /// Bound endpoint URLs, for start-up output and `/_kmsim/health`.
@@ -41,9 +42,25 @@ pub struct ClusterState {
     pub bus: Arc<Bus>,
     /// Threads for CPU-heavy request work, one per core.
     pub cpu: CpuPool,
+    /// The seed applied at start-up and after every `/_kmsim/reset`.
+    pub seed: Option<Seed>,
 }
 
 impl ClusterState {
+    /// `POST /_kmsim/reset`: every Region forgets its state, the bus its queue, the clock its
+    /// offset; then the seed (if any) is applied again. Blocking: call it off the executor.
+    pub fn reset(&self) -> Result<(), SeedError> {
+        for node in self.nodes.values() {
+            node.reset();
+        }
+        self.bus.reset();
+        self.clock.reset();
+        match &self.seed {
+            Some(seed) => crate::seed::apply::apply(self, seed),
+            None => Ok(()),
+        }
+    }
+
     /// Applies every time rule that is due, in every Region (X-6, I-50).
     pub fn sweep(&self) {
         let now = self.clock.now();
@@ -71,20 +88,50 @@ pub struct Cluster {
 /// the clock sweeps at once.
 const SWEEP_EVERY: Duration = Duration::from_secs(1);
 
+/// Why a cluster did not start.
+#[derive(Debug)]
+pub enum StartError {
+    /// An address could not be bound.
+    Bind(std::io::Error),
+    /// The seed could not be applied (one line naming the entry).
+    Seed(SeedError),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Bind(e) => write!(f, "cannot bind: {e}"),
+            StartError::Seed(e) => write!(f, "{e}"),
+        }
+    }
+}
+
 impl Cluster {
     /// Binds every endpoint of `config` and starts serving.
     pub async fn start(config: Config) -> std::io::Result<Cluster> {
+        Cluster::start_seeded(config, None)
+            .await
+            .map_err(|e| match e {
+                StartError::Bind(e) => e,
+                StartError::Seed(e) => std::io::Error::other(e.0),
+            })
+    }
+
+    /// Binds every endpoint, applies `seed` (before any request is served), and starts
+    /// serving.
+    pub async fn start_seeded(config: Config, seed: Option<Seed>) -> Result<Cluster, StartError> {
+        let bind = StartError::Bind;
         let clock = Arc::new(Clock::new());
         let bus = Bus::new(Duration::from_millis(config.replication.delay_ms));
-        let gateway = TcpListener::bind(config.gateway).await?;
-        let gateway_addr = gateway.local_addr()?;
+        let gateway = TcpListener::bind(config.gateway).await.map_err(bind)?;
+        let gateway_addr = gateway.local_addr().map_err(bind)?;
         let mut listeners = Vec::new();
         let mut nodes = BTreeMap::new();
         let mut region_addrs = BTreeMap::new();
         let mut urls = Vec::new();
         for r in &config.regions {
-            let l = TcpListener::bind(r.listen).await?;
-            let addr = l.local_addr()?;
+            let l = TcpListener::bind(r.listen).await.map_err(bind)?;
+            let addr = l.local_addr().map_err(bind)?;
             let node = Arc::new(Node::new(
                 &r.name,
                 &config.account_id,
@@ -101,7 +148,8 @@ impl Cluster {
         }
         bus.connect(&nodes);
         let state = Arc::new(ClusterState {
-            cpu: CpuPool::per_core()?,
+            cpu: CpuPool::per_core().map_err(bind)?,
+            seed,
             bus: bus.clone(),
             nodes,
             default_region: config.default_region.clone(),
@@ -111,6 +159,16 @@ impl Cluster {
                 regions: urls,
             },
         });
+        if state.seed.is_some() {
+            let s = state.clone();
+            tokio::task::spawn_blocking(move || match &s.seed {
+                Some(seed) => crate::seed::apply::apply(&s, seed),
+                None => Ok(()),
+            })
+            .await
+            .map_err(|e| StartError::Seed(SeedError(format!("applying the seed failed: {e}"))))?
+            .map_err(StartError::Seed)?;
+        }
         let (stop, stop_rx) = watch::channel(false);
         let mut tasks = Vec::new();
         tasks.push(serve(gateway, Route::Gateway, &state, stop_rx.clone()));

@@ -28,6 +28,9 @@ pub struct Config {
     /// The replication bus between Regions.
     #[serde(default)]
     pub replication: ReplicationConfig,
+    /// `[seed]`: keys to create at start-up (`kmsim serve --seed` wins over it).
+    #[serde(default)]
+    pub seed: SeedConfig,
     /// One table per regional node.
     #[serde(rename = "region")]
     pub regions: Vec<RegionConfig>,
@@ -128,6 +131,14 @@ impl Default for ImportConfig {
     }
 }
 
+/// `[seed]`: a seed file (`crate::seed`) applied at start-up and after `/_kmsim/reset`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedConfig {
+    /// Path of the seed file; relative paths are relative to the configuration file's folder.
+    pub file: Option<std::path::PathBuf>,
+}
+
 /// `[replication]`: the bus that keeps multi-Region keys in step (§4.5).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -158,7 +169,12 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
-        Self::parse(&text).map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))
+        let mut cfg =
+            Self::parse(&text).map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))?;
+        if let (Some(f), Some(dir)) = (&cfg.seed.file, path.parent()) {
+            cfg.seed.file = Some(dir.join(f));
+        }
+        Ok(cfg)
     }
 
     /// Parses and validates TOML text.

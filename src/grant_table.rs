@@ -57,6 +57,11 @@ impl GrantTable {
         }
     }
 
+    /// `/_kmsim/reset`: forgets every grant.
+    pub fn clear(&self) {
+        self.by_key.clear();
+    }
+
     /// Drops every grant of key `id` (its deletion completed, X-6).
     pub fn remove_key(&self, id: &str) {
         self.by_key.remove(id);

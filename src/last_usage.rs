@@ -75,6 +75,11 @@ impl LastUsage {
         }
     }
 
+    /// `/_kmsim/reset`: forgets every recorded use.
+    pub fn clear(&self) {
+        self.by_key.clear();
+    }
+
     /// Key `key_id`'s last recorded use.
     pub fn get(&self, key_id: &str) -> Option<Use> {
         self.by_key.get(key_id).map(|u| *u)

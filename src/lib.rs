@@ -22,6 +22,8 @@
 //! - [`replication`]: the bus between Regions, its events, and their idempotent apply.
 //! - [`wrapping_pool`], [`tokens`]: import parameters (wrapping key pairs, import tokens).
 //! - [`last_usage`]: each key's last cryptographic use in a Region (GetKeyLastUsage).
+//! - [`seed`]: seed files (keys with fixed ids, created through the real operations at
+//!   start-up and after `/_kmsim/reset`).
 //! - [`load`]: `kmsim load`, the SigV4-signing load generator (a client; no server code).
 //! - [`clock`]: simulated time; [`error`]: every AWS exception with its wire name.
 
@@ -40,6 +42,7 @@ pub mod node;
 pub mod ops;
 pub mod protocol;
 pub mod replication;
+pub mod seed;
 pub mod server;
 pub mod store;
 pub mod tokens;

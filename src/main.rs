@@ -68,6 +68,10 @@ enum Command {
         /// when that file does not exist.
         #[arg(long, short)]
         config: Option<PathBuf>,
+        /// Seed file: keys with fixed ids created at start-up and after `POST /_kmsim/reset`
+        /// (README "Seeding"). Wins over `[seed] file` in the configuration.
+        #[arg(long)]
+        seed: Option<PathBuf>,
     },
 }
 
@@ -76,8 +80,11 @@ const DEFAULT_CONFIG: &str = include_str!("../regions.toml");
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = match cli.command.unwrap_or(Command::Serve { config: None }) {
-        Command::Serve { config } => config,
+    let (config, seed_flag) = match cli.command.unwrap_or(Command::Serve {
+        config: None,
+        seed: None,
+    }) {
+        Command::Serve { config, seed } => (config, seed),
         Command::Scale {
             endpoint,
             region,
@@ -118,6 +125,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let seed = match seed_flag.or_else(|| config.seed.file.clone()) {
+        None => None,
+        Some(path) => match kmsim::seed::Seed::load(&path) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                eprintln!("kmsim: bad seed: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -134,7 +151,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    rt.block_on(serve(config))
+    rt.block_on(serve(config, seed))
 }
 
 fn parse_op(s: &str) -> Result<kmsim::load::Op, String> {
@@ -214,11 +231,15 @@ fn load_config(path: Option<PathBuf>) -> Result<Config, kmsim::config::ConfigErr
     }
 }
 
-async fn serve(config: Config) -> ExitCode {
-    let cluster = match Cluster::start(config).await {
+async fn serve(config: Config, seed: Option<kmsim::seed::Seed>) -> ExitCode {
+    let cluster = match Cluster::start_seeded(config, seed).await {
         Ok(c) => c,
+        Err(e @ kmsim::cluster::StartError::Seed(_)) => {
+            eprintln!("kmsim: bad seed: {e}");
+            return ExitCode::from(2);
+        }
         Err(e) => {
-            eprintln!("kmsim: cannot bind: {e}");
+            eprintln!("kmsim: {e}");
             return ExitCode::FAILURE;
         }
     };

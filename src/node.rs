@@ -69,6 +69,11 @@ impl Orphans {
         }
     }
 
+    /// `/_kmsim/reset`: forgets every kept snapshot.
+    pub fn clear(&self) {
+        self.map.clear();
+    }
+
     /// Takes the kept snapshot for `key_id`.
     pub fn take(&self, key_id: &str) -> Option<Snapshot> {
         self.map.remove(key_id).map(|(_, s)| s)
@@ -76,6 +81,15 @@ impl Orphans {
 }
 
 impl Node {
+    /// `/_kmsim/reset`: this Region forgets every key, alias, grant, import token, early
+    /// snapshot and recorded use. Its wrapping key pools stay (they are not state AWS shows).
+    pub fn reset(&self) {
+        self.store.clear();
+        self.tokens.clear();
+        self.orphans.clear();
+        self.last_usage.clear();
+    }
+
     /// A node with an empty store.
     pub fn new(
         region: &str,

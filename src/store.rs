@@ -66,6 +66,15 @@ impl Store {
         }
     }
 
+    /// `/_kmsim/reset`: forgets every key, alias and grant of the Region (the creation
+    /// sequence goes on, so ListKeys markers issued before stay distinct).
+    pub fn clear(&self) {
+        self.keys.clear();
+        self.order.write().clear();
+        self.aliases.write().clear();
+        self.grants.clear();
+    }
+
     /// The next creation sequence number.
     pub fn next_seq(&self) -> u64 {
         self.next_seq.fetch_add(1, Ordering::Relaxed)

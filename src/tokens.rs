@@ -99,6 +99,11 @@ impl Tokens {
         self.map.retain(|_, r| r.valid_to + REMEMBER_EXPIRED > now);
     }
 
+    /// `/_kmsim/reset`: forgets every token.
+    pub fn clear(&self) {
+        self.map.clear();
+    }
+
     /// Outstanding tokens.
     pub fn len(&self) -> usize {
         self.map.len()

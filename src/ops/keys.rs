@@ -30,6 +30,28 @@ pub struct KeyMetadataResponse {
 
 /// C-1 … C-10: creates a key in this Region.
 pub fn create_key(node: &Node, req: CreateKeyRequest) -> KmsResult<KeyMetadataResponse> {
+    create_key_as(node, req, Fixed::default())
+}
+
+/// What a seed file (`crate::seed`) fixes about a key CreateKey would otherwise choose: its
+/// id, and for an AWS_KMS key its material.
+#[derive(Default)]
+pub struct Fixed {
+    /// The key id (`mrk-…` for a multi-Region key); `None`: a fresh one.
+    pub id: Option<String>,
+    /// AWS_KMS material in the form an import of that spec takes (32 bytes for
+    /// SYMMETRIC_DEFAULT, PKCS#8 for asymmetric specs, the raw key for HMAC); `None`: fresh.
+    pub material: Option<Vec<u8>>,
+}
+
+/// CreateKey with what [`Fixed`] fixes; every other rule as [`create_key`]. A fixed id that
+/// already exists here → `AlreadyExistsException`; fixed material that does not fit the spec
+/// → `IncorrectKeyMaterialException` (the import rules, P-11 … P-14).
+pub fn create_key_as(
+    node: &Node,
+    req: CreateKeyRequest,
+    fixed: Fixed,
+) -> KmsResult<KeyMetadataResponse> {
     let (usage, cmk_spec, spec, origin) = (
         req.key_usage,
         req.customer_master_key_spec,
@@ -121,10 +143,18 @@ pub fn create_key(node: &Node, req: CreateKeyRequest) -> KmsResult<KeyMetadataRe
     }
 
     let multi = req.multi_region.unwrap_or(false);
-    let id = if multi {
-        ids::new_multi_region_id()
-    } else {
-        ids::new_single_region_id()
+    let id = match fixed.id {
+        Some(id) => {
+            if node.store.read(&id, node.now(), |_| ()).is_some() {
+                return Err(KmsError::new(
+                    ErrorCode::AlreadyExists,
+                    format!("Key {} already exists", node.key_arn(&id)),
+                ));
+            }
+            id
+        }
+        None if multi => ids::new_multi_region_id(),
+        None => ids::new_single_region_id(),
     };
     let arn = node.key_arn(&id);
     let now = node.now();
@@ -132,13 +162,24 @@ pub fn create_key(node: &Node, req: CreateKeyRequest) -> KmsResult<KeyMetadataRe
     // CPU-pool thread, see ops::placement); EXTERNAL keys wait for an import.
     let (state, materials, public_key) = match origin {
         Origin::External => (KeyState::PendingImport, Vec::new(), None),
-        _ if spec == KeySpec::SymmetricDefault => (
-            KeyState::Enabled,
-            vec![Material::initial(&id, random_bytes(32)?)],
-            None,
-        ),
+        _ if spec == KeySpec::SymmetricDefault => {
+            let bytes = match fixed.material {
+                Some(b) if b.len() == 32 => b,
+                Some(_) => {
+                    return Err(KmsError::new(
+                        ErrorCode::IncorrectKeyMaterial,
+                        "Key material for SYMMETRIC_DEFAULT must be 32 bytes long",
+                    ))
+                }
+                None => random_bytes(32)?,
+            };
+            (KeyState::Enabled, vec![Material::initial(&id, bytes)], None)
+        }
         _ => {
-            let m = asymmetric::generate(spec)?;
+            let m = match fixed.material {
+                Some(b) => asymmetric::check_material(spec, &b)?,
+                None => asymmetric::generate(spec)?,
+            };
             let mut record = Material::initial(&id, m.secret);
             record.id = crate::domain::material::KeyMaterialId::derive(&id, &m.identity);
             (

@@ -184,6 +184,15 @@ impl Bus {
         self.wake.notify_one();
     }
 
+    /// `/_kmsim/reset`: drops every queued event (the state they would change is gone), heals
+    /// every cut and stops duplicate delivery; the delay stays as set.
+    pub fn reset(&self) {
+        let mut st = self.state.lock();
+        st.queue.clear();
+        st.cut.clear();
+        st.duplicate = false;
+    }
+
     /// Fault injection for tests: deliver every event published from now on twice.
     pub fn set_duplicate_delivery(&self, on: bool) {
         self.state.lock().duplicate = on;

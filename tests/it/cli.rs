@@ -99,7 +99,85 @@ fn start_up_prints_every_endpoint_and_sigterm_shuts_down_cleanly() {
     }
 }
 
-/// A tiny blocking HTTP GET for the health route.
+/// Seeding from the binary: `--seed` with the README's example, and `[seed] file` relative to
+/// the configuration file; the seeded key answers DescribeKey before anything else happened.
+#[test]
+fn serve_applies_the_seed_given_by_flag_or_config() {
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["seed.toml", "signing-p256.pk8"] {
+        std::fs::copy(examples.join(f), dir.path().join(f)).unwrap();
+    }
+    let plain = write_config(&dir, PORT0);
+    let with_seed = dir.path().join("seeded.toml");
+    std::fs::write(
+        &with_seed,
+        format!("{PORT0}\n[seed]\nfile = \"seed.toml\"\n"),
+    )
+    .unwrap();
+    for args in [
+        vec![
+            "serve".into(),
+            "--config".into(),
+            plain.display().to_string(),
+            "--seed".into(),
+            examples.join("seed.toml").display().to_string(),
+        ],
+        vec![
+            "serve".into(),
+            "--config".into(),
+            with_seed.display().to_string(),
+        ],
+    ] {
+        let mut child = kmsim()
+            .args(&args)
+            .env("RUST_LOG", "off")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let gateway = lines.next().unwrap().unwrap();
+        let url = gateway.split_whitespace().last().unwrap().to_string();
+        let out = http_get::kms(&url, "DescribeKey", r#"{"KeyId":"alias/orders"}"#);
+        assert!(
+            out.contains("0b5e7a44-1d2c-4f3e-9a8b-7c6d5e4f3a21"),
+            "{args:?}: {out}"
+        );
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        child.wait().unwrap();
+    }
+    // A seed that cannot be applied: one line naming the entry, exit 2.
+    let bad = dir.path().join("bad-seed.toml");
+    std::fs::write(
+        &bad,
+        "version = 1\n[[key]]\nid = \"11111111-2222-3333-4444-555555555555\"\nregion = \"ap-southeast-2\"\n",
+    )
+    .unwrap();
+    let out = kmsim()
+        .args(["serve", "--config"])
+        .arg(&plain)
+        .arg("--seed")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("key[0] (id 11111111-2222-3333-4444-555555555555)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Region ap-southeast-2 is not in this cluster"),
+        "{err}"
+    );
+}
+
+/// A tiny blocking HTTP client for the health route and one KMS call.
 mod http_get {
     use std::io::{Read, Write};
     use std::net::TcpStream;
@@ -110,6 +188,21 @@ mod http_get {
         write!(
             s,
             "GET /_kmsim/health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    }
+
+    /// POSTs one unsigned KMS request (served by the default Region).
+    pub fn kms(base: &str, op: &str, body: &str) -> String {
+        let addr = base.trim_start_matches("http://");
+        let mut s = TcpStream::connect(addr).unwrap();
+        write!(
+            s,
+            "POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: TrentService.{op}\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
         )
         .unwrap();
         let mut out = String::new();

@@ -26,6 +26,7 @@ mod re_encrypt_asym;
 mod recipient;
 mod resolution;
 mod rotation;
+mod seed;
 mod smoke;
 mod state_table;
 mod wrap;

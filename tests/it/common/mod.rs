@@ -50,6 +50,16 @@ impl TestCluster {
 
     /// Starts it with extra top-level TOML (e.g. a `[limits]` table).
     pub async fn start_with(extra: &str) -> TestCluster {
+        Self::start_seeded(extra, None)
+            .await
+            .expect("cluster starts")
+    }
+
+    /// Starts it with extra TOML and a seed; a seed that cannot be applied is an `Err`.
+    pub async fn start_seeded(
+        extra: &str,
+        seed: Option<kmsim::seed::Seed>,
+    ) -> Result<TestCluster, kmsim::cluster::StartError> {
         let mut text = format!(
             "account_id = \"{ACCOUNT}\"\ndefault_region = \"us-east-1\"\ngateway = \"127.0.0.1:0\"\n{extra}\n"
         );
@@ -59,9 +69,9 @@ impl TestCluster {
             ));
         }
         let config = Config::parse(&text).expect("test config");
-        let cluster = Cluster::start(config).await.expect("cluster starts");
+        let cluster = Cluster::start_seeded(config, seed).await?;
         let gateway = cluster.gateway_addr;
-        TestCluster { cluster, gateway }
+        Ok(TestCluster { cluster, gateway })
     }
 
     /// The URL of a Region's own endpoint.
