@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use dashmap::DashMap;
 
-use crate::domain::grant::{Grant, KeyGrants, TokenKey};
+use crate::domain::grant::{Grant, KeyGrants};
+use crate::domain::grant_token::TokenKey;
 use crate::error::KmsResult;
 
 /// A Region's grants.

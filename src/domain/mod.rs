@@ -7,6 +7,7 @@ pub mod asymmetric;
 pub mod ciphertext;
 pub mod enums;
 pub mod grant;
+pub mod grant_token;
 pub mod ids;
 pub mod import;
 pub mod key;

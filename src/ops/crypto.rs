@@ -1,5 +1,6 @@
-//! Encrypt, Decrypt, ReEncrypt, GenerateDataKey, GenerateDataKeyWithoutPlaintext and
-//! GenerateRandom (contract §3.13, E-1 … E-13, §6.2).
+//! Encrypt, Decrypt, GenerateDataKey, GenerateDataKeyWithoutPlaintext and GenerateRandom
+//! (contract §3.13, E-1 … E-12, §6.2), and the key look-ups ReEncrypt shares
+//! ([`super::re_encrypt`]).
 //!
 //! The hot path: one shard read copies out the current material's id and an `Arc` of its
 //! bytes, and the AES work runs with no lock held.
@@ -21,7 +22,7 @@ use crate::model::DryRunModifierType;
 use crate::node::Node;
 use crate::protocol::requests::{
     DecryptRequest, EncryptRequest, GenerateDataKeyRequest, GenerateDataKeyWithoutPlaintextRequest,
-    GenerateRandomRequest, ReEncryptRequest,
+    GenerateRandomRequest,
 };
 use crate::protocol::types::Blob;
 
@@ -43,7 +44,11 @@ pub(super) struct Symmetric {
 
 /// E-1, E-3, E-10: the key must be usable for `op`, be a symmetric ENCRYPT_DECRYPT key, and
 /// the algorithm (if given) must be SYMMETRIC_DEFAULT.
-fn check_symmetric(k: &Key, op: &str, alg: Option<EncryptionAlgorithm>) -> KmsResult<()> {
+pub(super) fn check_symmetric(
+    k: &Key,
+    op: &str,
+    alg: Option<EncryptionAlgorithm>,
+) -> KmsResult<()> {
     k.permits(OpClass::Crypto)?;
     if k.usage != KeyUsage::EncryptDecrypt || k.spec != KeySpec::SymmetricDefault {
         return Err(KmsError::key_usage(&k.arn, k.usage.as_str(), op));
@@ -64,19 +69,23 @@ fn check_symmetric(k: &Key, op: &str, alg: Option<EncryptionAlgorithm>) -> KmsRe
 }
 
 /// An RSA ENCRYPT_DECRYPT key, copied out for one Encrypt/Decrypt.
-struct RsaKey {
-    id: String,
-    arn: String,
-    spec: KeySpec,
-    alg: EncryptionAlgorithm,
-    secret: Arc<[u8]>,
-    public_key: Arc<[u8]>,
+pub(super) struct RsaKey {
+    pub(super) id: String,
+    pub(super) arn: String,
+    pub(super) spec: KeySpec,
+    pub(super) alg: EncryptionAlgorithm,
+    pub(super) secret: Arc<[u8]>,
+    pub(super) public_key: Arc<[u8]>,
 }
 
 /// E-1, E-10: `Some` if `id` is an RSA ENCRYPT_DECRYPT key usable now, with an RSAES_OAEP_*
 /// algorithm (a missing algorithm means SYMMETRIC_DEFAULT, which RSA keys refuse). `None`
 /// for every other key, which the symmetric path then judges.
-fn rsa_key(node: &Node, id: &str, alg: Option<EncryptionAlgorithm>) -> KmsResult<Option<RsaKey>> {
+pub(super) fn rsa_key(
+    node: &Node,
+    id: &str,
+    alg: Option<EncryptionAlgorithm>,
+) -> KmsResult<Option<RsaKey>> {
     node.read_key(id, |k| {
         let rsa = matches!(
             k.spec,
@@ -135,7 +144,7 @@ pub(super) fn current_for_encrypt(
 
 /// E-5 … E-7, B-1 … B-3: finds the key and material a blob names, in this Region.
 /// `key_id` is the request's (optional) KeyId.
-fn material_for_decrypt(
+pub(super) fn material_for_decrypt(
     node: &Node,
     key_id: Option<&str>,
     blob: &[u8],
@@ -249,7 +258,7 @@ pub struct DecryptResponse {
 
 /// `CiphertextBlob` is optional in the model only for a DryRun with `IGNORE_CIPHERTEXT`
 /// (its documentation); anywhere else a missing blob is refused as W-35's missing member.
-fn required_ciphertext(
+pub(super) fn required_ciphertext(
     blob: Option<Blob>,
     dry_run: Option<bool>,
     modifiers: Option<&[DryRunModifierType]>,
@@ -323,175 +332,6 @@ pub fn decrypt(node: &Node, req: DecryptRequest) -> KmsResult<DecryptResponse> {
         key_material_id: Some(s.material_id.to_hex()),
         ciphertext_for_recipient,
     })
-}
-
-/// `ReEncryptResponse`. RE-4: `SourceKeyMaterialId` / `DestinationKeyMaterialId` only for the
-/// side whose key is symmetric (the model: "present only when …").
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ReEncryptResponse {
-    ciphertext_blob: Blob,
-    source_key_id: String,
-    key_id: String,
-    source_encryption_algorithm: &'static str,
-    destination_encryption_algorithm: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    source_key_material_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    destination_key_material_id: Option<String>,
-}
-
-/// One side of a ReEncrypt: a symmetric key (with the material to use) or an RSA key.
-enum Side {
-    Symmetric(Symmetric),
-    Rsa(RsaKey),
-}
-
-impl Side {
-    fn id(&self) -> &str {
-        match self {
-            Side::Symmetric(s) => &s.id,
-            Side::Rsa(r) => &r.id,
-        }
-    }
-}
-
-/// ReEncrypt (E-13, RE-1 … RE-5): Decrypt with the source key, then Encrypt under the
-/// destination key; both keys must be usable, every Decrypt and Encrypt rule applies to its
-/// side, and each side may be symmetric or RSA ENCRYPT_DECRYPT.
-///
-/// RE-1 (model): RSA ciphertext carries no key id, so an RSA source needs `SourceKeyId` and
-/// its `SourceEncryptionAlgorithm` (RSAES_OAEP_SHA_1/256). Without `SourceKeyId` the blob is
-/// read as symmetric ciphertext, and raw RSA output is not one: `InvalidCiphertextException`,
-/// as Decrypt answers without `KeyId` [CHOICE]. RE-2: an algorithm that does not suit a
-/// side's key (SYMMETRIC_DEFAULT, the default, for an RSA key; RSAES_* for a symmetric key)
-/// → `InvalidKeyUsageException "Algorithm <A> is incompatible with key spec <S>."` (E-10).
-/// RE-3: a plaintext larger than the RSA destination can carry → Encrypt's
-/// `ValidationException "Algorithm <A> and key spec <S> cannot encrypt data larger than <N>
-/// bytes."` (E-9), found only after decrypting, so after the DryRun check. An encryption
-/// context on an RSA side is ignored, as Encrypt and Decrypt ignore it (E-10).
-/// RE-5 (model): with `DryRun` and `DryRunModifiers=[IGNORE_CIPHERTEXT]` the ciphertext is
-/// not needed (nor checked) but `SourceKeyId` is [CHOICE: reported as W-35's missing
-/// member]; both keys are checked as usual.
-pub fn re_encrypt(node: &Node, req: ReEncryptRequest) -> KmsResult<ReEncryptResponse> {
-    let (src_alg, dst_alg) = (
-        req.source_encryption_algorithm,
-        req.destination_encryption_algorithm,
-    );
-    let blob = required_ciphertext(
-        req.ciphertext_blob,
-        req.dry_run,
-        req.dry_run_modifiers.as_deref(),
-    )?;
-    if blob.is_none() && req.source_key_id.is_none() {
-        return Err(KmsError::validation(
-            "1 validation error detected: Value null at 'sourceKeyId' failed to satisfy constraint: Member must not be null",
-        ));
-    }
-    let blob = blob.unwrap_or_default();
-    let src = source(
-        node,
-        req.source_key_id.as_deref(),
-        &blob.0,
-        src_alg,
-        blob.0.is_empty(),
-    )?;
-    let dst_id = resolve(node, &req.destination_key_id, Accept::AnyIdentifier)?;
-    let dst = match rsa_key(node, &dst_id, dst_alg)? {
-        Some(rsa) => Side::Rsa(rsa),
-        None => Side::Symmetric(current_for_encrypt(node, &dst_id, "ReEncrypt", dst_alg)?),
-    };
-    if req.dry_run == Some(true) {
-        return Err(dry_run());
-    }
-    let (plain, source_key_material_id) = match &src {
-        Side::Symmetric(s) => (
-            ciphertext::open(
-                &blob.0,
-                &s.material,
-                &context(req.source_encryption_context),
-            )?,
-            Some(s.material_id.to_hex()),
-        ),
-        Side::Rsa(r) => (asymmetric::rsa_decrypt(&r.secret, r.alg, &blob.0)?, None),
-    };
-    let (out, destination_key_material_id) = match &dst {
-        Side::Symmetric(d) => (
-            ciphertext::seal(
-                &d.id,
-                &d.material_id,
-                &d.material,
-                &plain,
-                &context(req.destination_encryption_context),
-            )?,
-            Some(d.material_id.to_hex()),
-        ),
-        Side::Rsa(r) => {
-            let max = asymmetric::rsa_max_plaintext(r.spec, r.alg).unwrap_or(0);
-            if plain.len() > max {
-                return Err(KmsError::validation(format!(
-                    "Algorithm {} and key spec {} cannot encrypt data larger than {max} bytes.",
-                    r.alg.as_str(),
-                    r.spec.as_str()
-                )));
-            }
-            (asymmetric::rsa_encrypt(&r.public_key, r.alg, &plain)?, None)
-        }
-    };
-    crate::last_usage::record(node, src.id(), TrackedOperation::ReEncrypt);
-    crate::last_usage::record(node, dst.id(), TrackedOperation::ReEncrypt);
-    let (source_key_id, source_encryption_algorithm) = arn_and_alg(src);
-    let (key_id, destination_encryption_algorithm) = arn_and_alg(dst);
-    Ok(ReEncryptResponse {
-        ciphertext_blob: Blob(out),
-        source_key_id,
-        key_id,
-        source_encryption_algorithm,
-        destination_encryption_algorithm,
-        source_key_material_id,
-        destination_key_material_id,
-    })
-}
-
-/// The decrypting side of ReEncrypt: an RSA key named by `SourceKeyId`, else the symmetric
-/// key and material the blob names (E-5 … E-7). With IGNORE_CIPHERTEXT (`no_blob`), only the
-/// named key's state and usage are checked.
-fn source(
-    node: &Node,
-    source_key_id: Option<&str>,
-    blob: &[u8],
-    alg: Option<EncryptionAlgorithm>,
-    no_blob: bool,
-) -> KmsResult<Side> {
-    if let Some(key_id) = source_key_id {
-        let id = resolve(node, key_id, Accept::AnyIdentifier)?;
-        if let Some(rsa) = rsa_key(node, &id, alg)? {
-            return Ok(Side::Rsa(rsa));
-        }
-        // The named key's usage and state come before anything about the blob, so an RSA
-        // SIGN_VERIFY key is InvalidKeyUsage, not InvalidCiphertext (E-3).
-        let (id, arn) = node.read_key(&id, |k| {
-            check_symmetric(k, "ReEncrypt", alg).map(|()| (k.id.clone(), k.arn.clone()))
-        })??;
-        if no_blob {
-            // No material: DryRun returns before anything is decrypted.
-            return Ok(Side::Symmetric(Symmetric {
-                id,
-                arn,
-                material_id: KeyMaterialId([0; 32]),
-                material: Arc::from(Vec::new()),
-            }));
-        }
-    }
-    material_for_decrypt(node, source_key_id, blob, "ReEncrypt", alg).map(Side::Symmetric)
-}
-
-/// A side's key ARN and the algorithm it used.
-fn arn_and_alg(side: Side) -> (String, &'static str) {
-    match side {
-        Side::Symmetric(s) => (s.arn, EncryptionAlgorithm::SymmetricDefault.as_str()),
-        Side::Rsa(r) => (r.arn, r.alg.as_str()),
-    }
 }
 
 /// `GenerateDataKeyResponse` (E-4: KeyMaterialId = the CURRENT id); `Plaintext` is left out

@@ -15,6 +15,7 @@ pub mod last_usage;
 pub mod multi_region;
 pub mod paging;
 pub mod policy;
+pub mod re_encrypt;
 pub mod recipient;
 pub mod resolve;
 pub mod rotation;
@@ -97,7 +98,7 @@ pub fn dispatch(node: &Node, op: Operation, body: &[u8]) -> KmsResult<Vec<u8>> {
         O::CancelKeyDeletion => run(node, op, body, deletion::cancel_key_deletion),
         O::Encrypt => run(node, op, body, crypto::encrypt),
         O::Decrypt => run(node, op, body, crypto::decrypt),
-        O::ReEncrypt => run(node, op, body, crypto::re_encrypt),
+        O::ReEncrypt => run(node, op, body, re_encrypt::re_encrypt),
         O::GenerateDataKey => run(node, op, body, crypto::generate_data_key),
         O::GenerateDataKeyWithoutPlaintext => {
             run(node, op, body, crypto::generate_data_key_without_plaintext)
