@@ -14,6 +14,7 @@ pub mod key;
 pub mod key_pair;
 pub mod last_usage;
 pub mod material;
+pub mod ml_kem;
 pub mod multi_region;
 pub mod pq;
 pub mod recipient;

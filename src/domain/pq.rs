@@ -13,7 +13,6 @@
 //! Both read the same stored PKCS#8 key as aws-lc-rs, so a key signs the same way whichever
 //! path a request takes.
 
-use aws_lc_rs::digest;
 use aws_lc_rs::encoding::{AsDer, PublicKeyX509Der};
 use aws_lc_rs::kem;
 use aws_lc_rs::signature::{self as sig, Ed25519KeyPair, KeyPair, PqdsaKeyPair, UnparsedPublicKey};
@@ -22,14 +21,12 @@ use ed25519_dalek::{Digest as _, Sha512};
 use ml_dsa::common::array::Array;
 use ml_dsa::pkcs8::DecodePrivateKey as _;
 use ml_dsa::{EncodedSignature, EncodedVerifyingKey, MlDsa44, MlDsa65, MlDsa87, MlDsaParams};
-use spki::der::asn1::BitString;
-use spki::der::{Decode as _, Encode as _};
-use spki::{
-    AlgorithmIdentifierOwned, ObjectIdentifier, SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef,
-};
+use spki::der::Decode as _;
+use spki::{ObjectIdentifier, SubjectPublicKeyInfoRef};
 
 use super::asymmetric::CheckedMaterial;
 use super::enums::{KeySpec, MessageType, SigningAlgorithm};
+use super::ml_kem;
 use crate::error::{ErrorCode, KmsError, KmsResult};
 
 /// The length of an Ed25519ph DIGEST message: one SHA-512 output.
@@ -95,41 +92,11 @@ impl MlDsaLevel {
     }
 }
 
-/// FIPS 203 Table 3 sizes and the RFC 9935 / NIST CSOR object identifier of an ML-KEM set.
-struct KemParams {
-    k: usize,
-    ciphertext_len: usize,
-    oid: ObjectIdentifier,
-}
-
-fn kem_params(alg: &'static kem::Algorithm) -> KemParams {
-    // id-alg-ml-kem-512/768/1024 = 2.16.840.1.101.3.4.4.{1,2,3}.
-    if alg == &kem::ML_KEM_512 {
-        KemParams {
-            k: 2,
-            ciphertext_len: 768,
-            oid: ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.4.1"),
-        }
-    } else if alg == &kem::ML_KEM_768 {
-        KemParams {
-            k: 3,
-            ciphertext_len: 1088,
-            oid: ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.4.2"),
-        }
-    } else {
-        KemParams {
-            k: 4,
-            ciphertext_len: 1568,
-            oid: ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.4.3"),
-        }
-    }
-}
-
 fn incorrect(msg: String) -> KmsError {
     KmsError::new(ErrorCode::IncorrectKeyMaterial, msg)
 }
 
-fn internal(what: &str) -> KmsError {
+pub(super) fn internal(what: &str) -> KmsError {
     KmsError::internal(format!("{what} failed"))
 }
 
@@ -179,7 +146,7 @@ pub fn check_material(spec: KeySpec, material: &[u8]) -> KmsResult<CheckedMateri
             )
         }
         Family::MlKem(alg) => {
-            let ek = kem_encapsulation_key_of(alg, material).ok_or_else(|| {
+            let ek = ml_kem::encapsulation_key_of(alg, material).ok_or_else(|| {
                 incorrect(format!(
                     "Key material is not an expanded ML-KEM decapsulation key of {}",
                     spec.as_str()
@@ -187,7 +154,7 @@ pub fn check_material(spec: KeySpec, material: &[u8]) -> KmsResult<CheckedMateri
             })?;
             kem::DecapsulationKey::new(alg, material)
                 .map_err(|_| incorrect(format!("Key material is not a {} key", spec.as_str())))?;
-            (material.to_vec(), kem_spki(alg, ek)?)
+            (material.to_vec(), ml_kem::spki(alg, ek)?)
         }
     };
     Ok(CheckedMaterial {
@@ -197,25 +164,10 @@ pub fn check_material(spec: KeySpec, material: &[u8]) -> KmsResult<CheckedMateri
     })
 }
 
-/// FIPS 203 §7.3: `dk = dk_pke ‖ ek ‖ H(ek) ‖ z` with `|dk_pke| = 384k`, `|ek| = 384k + 32`.
-/// Returns `ek` when the length and the hash check hold.
-fn kem_encapsulation_key_of<'a>(alg: &'static kem::Algorithm, dk: &'a [u8]) -> Option<&'a [u8]> {
-    let k = kem_params(alg).k;
-    let (pke, ek_len) = (384 * k, 384 * k + 32);
-    if dk.len() != pke + ek_len + 64 {
-        return None;
-    }
-    let ek = &dk[pke..pke + ek_len];
-    let h = &dk[pke + ek_len..pke + ek_len + 32];
-    let ok = digest::digest(&digest::SHA3_256, ek).as_ref() == h;
-    // The modulus check of §7.2 on ek.
-    (ok && kem::EncapsulationKey::new(alg, ek).is_ok()).then_some(ek)
-}
-
 /// P-21 for an ML-KEM spec's raw encapsulation key `ek` (for data key pairs, DK-1).
 pub fn ml_kem_spki(spec: KeySpec, ek: &[u8]) -> KmsResult<Vec<u8>> {
     match family(spec) {
-        Some(Family::MlKem(alg)) => kem_spki(alg, ek),
+        Some(Family::MlKem(alg)) => ml_kem::spki(alg, ek),
         _ => Err(internal("not an ML-KEM key spec")),
     }
 }
@@ -223,28 +175,13 @@ pub fn ml_kem_spki(spec: KeySpec, ek: &[u8]) -> KmsResult<Vec<u8>> {
 /// The NIST object identifier of an ML-KEM spec.
 pub fn ml_kem_oid(spec: KeySpec) -> Option<ObjectIdentifier> {
     match family(spec) {
-        Some(Family::MlKem(alg)) => Some(kem_params(alg).oid),
+        Some(Family::MlKem(alg)) => Some(ml_kem::params(alg).oid),
         _ => None,
     }
 }
 
-/// P-21 for ML-KEM: SubjectPublicKeyInfo with the NIST object identifier, no parameters, and
-/// the raw encapsulation key as the BIT STRING (RFC 9935 §4).
-fn kem_spki(alg: &'static kem::Algorithm, ek: &[u8]) -> KmsResult<Vec<u8>> {
-    let info = SubjectPublicKeyInfoOwned {
-        algorithm: AlgorithmIdentifierOwned {
-            oid: kem_params(alg).oid,
-            parameters: None,
-        },
-        subject_public_key: BitString::from_bytes(ek)
-            .map_err(|_| internal("encoding an ML-KEM public key"))?,
-    };
-    info.to_der()
-        .map_err(|_| internal("encoding an ML-KEM public key"))
-}
-
 /// The raw public key inside a SubjectPublicKeyInfo this module made.
-fn raw_public_key(spki: &[u8]) -> KmsResult<&[u8]> {
+pub(super) fn raw_public_key(spki: &[u8]) -> KmsResult<&[u8]> {
     SubjectPublicKeyInfoRef::from_der(spki)
         .ok()
         .and_then(|i| i.subject_public_key.as_bytes())
@@ -465,35 +402,20 @@ fn verify_mu<P: MlDsaParams>(public: &[u8], mu: &[u8], signature: &[u8]) -> bool
     ml_dsa::VerifyingKey::<P>::decode(&pk).verify_mu(&mu, &s)
 }
 
-/// Encapsulate: a fresh 32-byte shared secret and its ML-KEM ciphertext under the key's
-/// public key (FIPS 203 Algorithm 20). Returns `(ciphertext, shared secret)`.
+/// Encapsulate with an ML-KEM key (see [`ml_kem::encapsulate`]).
 pub fn encapsulate(spec: KeySpec, spki: &[u8]) -> KmsResult<(Vec<u8>, Vec<u8>)> {
-    let Some(Family::MlKem(alg)) = family(spec) else {
-        return Err(internal("encapsulating with a non-ML-KEM key"));
-    };
-    let ek = kem::EncapsulationKey::new(alg, raw_public_key(spki)?)
-        .map_err(|_| internal("reading an ML-KEM public key"))?;
-    let (ct, ss) = ek.encapsulate().map_err(|_| internal("encapsulating"))?;
-    Ok((ct.as_ref().to_vec(), ss.as_ref().to_vec()))
+    match family(spec) {
+        Some(Family::MlKem(alg)) => ml_kem::encapsulate(alg, spki),
+        _ => Err(internal("encapsulating with a non-ML-KEM key")),
+    }
 }
 
-/// Decapsulate (FIPS 203 Algorithm 21) with implicit rejection: a ciphertext of the right
-/// length always yields 32 bytes, pseudo-random when it was tampered with or made for
-/// another key. Only a length "inconsistent with the ML-KEM key spec" →
-/// `InvalidCiphertextException` (model docs of Decapsulate), with no message like the other
-/// ciphertext failures (E-5).
+/// Decapsulate with an ML-KEM key (see [`ml_kem::decapsulate`]).
 pub fn decapsulate(spec: KeySpec, dk: &[u8], ciphertext: &[u8]) -> KmsResult<Vec<u8>> {
-    let Some(Family::MlKem(alg)) = family(spec) else {
-        return Err(internal("decapsulating with a non-ML-KEM key"));
-    };
-    if ciphertext.len() != kem_params(alg).ciphertext_len {
-        return Err(KmsError::invalid_ciphertext());
+    match family(spec) {
+        Some(Family::MlKem(alg)) => ml_kem::decapsulate(alg, dk, ciphertext),
+        _ => Err(internal("decapsulating with a non-ML-KEM key")),
     }
-    let key = kem::DecapsulationKey::new(alg, dk).map_err(|_| internal("reading an ML-KEM key"))?;
-    let ss = key
-        .decapsulate(kem::Ciphertext::from(ciphertext))
-        .map_err(|_| KmsError::invalid_ciphertext())?;
-    Ok(ss.as_ref().to_vec())
 }
 
 #[cfg(test)]
