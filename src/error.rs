@@ -184,6 +184,14 @@ impl KmsError {
         Self::new(ErrorCode::Validation, message)
     }
 
+    /// E-12: what a request with `DryRun=true` that would have succeeded gets.
+    pub fn dry_run() -> Self {
+        Self::new(
+            ErrorCode::DryRunOperation,
+            "The request would have succeeded, but the DryRun option is set.",
+        )
+    }
+
     /// `NotFoundException`.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::NotFound, message)

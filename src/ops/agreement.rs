@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::crypto::dry_run;
 use super::recipient;
 use super::resolve::{resolve, Accept};
 use crate::domain::agreement;
@@ -73,7 +72,7 @@ pub fn derive_shared_secret(
     // derivation before DryRun keeps one code path for every peer-key error.
     let secret = agreement::derive(k.spec, &k.secret, &peer.0)?;
     if req.dry_run == Some(true) {
-        return Err(dry_run());
+        return Err(KmsError::dry_run());
     }
     crate::last_usage::record(node, &k.id, TrackedOperation::DeriveSharedSecret);
     let (shared_secret, ciphertext_for_recipient) = recipient::deliver(recipient.as_ref(), secret)?;

@@ -20,14 +20,6 @@ use crate::protocol::requests::{
 };
 use crate::protocol::types::Blob;
 
-/// `DryRunOperationException`, raised once every other check of the request passed.
-pub(super) fn dry_run() -> KmsError {
-    KmsError::new(
-        ErrorCode::DryRunOperation,
-        "The request would have succeeded, but the DryRun option is set.",
-    )
-}
-
 fn incompatible(alg: &str, spec: KeySpec) -> KmsError {
     KmsError::new(
         ErrorCode::InvalidKeyUsage,
@@ -94,7 +86,7 @@ pub fn sign(node: &Node, req: SignRequest) -> KmsResult<SignResponse> {
     let alg = req.signing_algorithm;
     let s = signer(node, &req.key_id, "Sign", alg)?;
     if req.dry_run == Some(true) {
-        return Err(dry_run());
+        return Err(KmsError::dry_run());
     }
     let sig = asymmetric::sign(
         s.spec,
@@ -126,7 +118,7 @@ pub fn verify(node: &Node, req: VerifyRequest) -> KmsResult<VerifyResponse> {
     let alg = req.signing_algorithm;
     let s = signer(node, &req.key_id, "Verify", alg)?;
     if req.dry_run == Some(true) {
-        return Err(dry_run());
+        return Err(KmsError::dry_run());
     }
     let ok = asymmetric::verify(
         s.spec,
@@ -234,7 +226,7 @@ fn mac_key(
         Ok((k.arn.clone(), secret))
     })??;
     if dry_run_set == Some(true) {
-        return Err(dry_run());
+        return Err(KmsError::dry_run());
     }
     Ok((id, arn, secret))
 }

@@ -26,14 +26,6 @@ use crate::protocol::requests::{
 };
 use crate::protocol::types::Blob;
 
-/// E-12: the error a valid DryRun request gets.
-pub(super) fn dry_run() -> KmsError {
-    KmsError::new(
-        ErrorCode::DryRunOperation,
-        "The request would have succeeded, but the DryRun option is set.",
-    )
-}
-
 /// What a symmetric operation needs from a key, copied out under one shard read.
 pub(super) struct Symmetric {
     pub(super) id: String,
@@ -212,7 +204,7 @@ pub fn encrypt(node: &Node, req: EncryptRequest) -> KmsResult<EncryptResponse> {
             )));
         }
         if req.dry_run == Some(true) {
-            return Err(dry_run());
+            return Err(KmsError::dry_run());
         }
         let blob = asymmetric::rsa_encrypt(&rsa.public_key, alg, &plain.0)?;
         crate::last_usage::record(node, &rsa.id, TrackedOperation::Encrypt);
@@ -224,7 +216,7 @@ pub fn encrypt(node: &Node, req: EncryptRequest) -> KmsResult<EncryptResponse> {
     }
     let s = current_for_encrypt(node, &id, "Encrypt", alg)?;
     if req.dry_run == Some(true) {
-        return Err(dry_run());
+        return Err(KmsError::dry_run());
     }
     let blob = ciphertext::seal(
         &s.id,
@@ -296,14 +288,14 @@ pub fn decrypt(node: &Node, req: DecryptRequest) -> KmsResult<DecryptResponse> {
         if rsa_key(node, &id, alg)?.is_none() {
             current_for_encrypt(node, &id, "Decrypt", alg)?;
         }
-        return Err(dry_run());
+        return Err(KmsError::dry_run());
     };
     // E-10: RSA ciphertext carries no header; Decrypt needs KeyId and the algorithm.
     if let Some(key_id) = req.key_id.as_deref() {
         let id = resolve(node, key_id, Accept::AnyIdentifier)?;
         if let Some(rsa) = rsa_key(node, &id, alg)? {
             if req.dry_run == Some(true) {
-                return Err(dry_run());
+                return Err(KmsError::dry_run());
             }
             let plain = asymmetric::rsa_decrypt(&rsa.secret, rsa.alg, &blob.0)?;
             crate::last_usage::record(node, &rsa.id, TrackedOperation::Decrypt);
@@ -320,7 +312,7 @@ pub fn decrypt(node: &Node, req: DecryptRequest) -> KmsResult<DecryptResponse> {
     }
     let s = material_for_decrypt(node, req.key_id.as_deref(), &blob.0, "Decrypt", alg)?;
     if req.dry_run == Some(true) {
-        return Err(dry_run());
+        return Err(KmsError::dry_run());
     }
     let plain = ciphertext::open(&blob.0, &s.material, &context(req.encryption_context))?;
     crate::last_usage::record(node, &s.id, TrackedOperation::Decrypt);
@@ -416,7 +408,7 @@ fn data_key(
     let id = resolve(node, &req.key_id, Accept::AnyIdentifier)?;
     let s = current_for_encrypt(node, &id, op, None)?;
     if req.dry_run == Some(true) {
-        return Err(dry_run());
+        return Err(KmsError::dry_run());
     }
     let plain = random_bytes(len)?;
     let blob = ciphertext::seal(

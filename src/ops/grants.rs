@@ -16,7 +16,7 @@ use crate::domain::grant::{
     invalid_grant_token, Constraints, Grant, GrantSpec, Principal,
 };
 use crate::domain::state::OpClass;
-use crate::error::{ErrorCode, KmsError, KmsResult};
+use crate::error::{KmsError, KmsResult};
 use crate::node::Node;
 use crate::protocol::requests::{
     CreateGrantRequest, ListGrantsRequest, ListRetirableGrantsRequest, RetireGrantRequest,
@@ -48,14 +48,6 @@ pub fn check_tokens(node: &Node, tokens: Option<&[String]>) -> KmsResult<()> {
     } else {
         Err(invalid_grant_token())
     }
-}
-
-/// E-12: the error a valid DryRun request gets.
-fn dry_run() -> KmsError {
-    KmsError::new(
-        ErrorCode::DryRunOperation,
-        "The request would have succeeded, but the DryRun option is set.",
-    )
 }
 
 /// `CreateGrantResponse`.
@@ -113,7 +105,7 @@ pub fn create_grant(node: &Node, req: CreateGrantRequest) -> KmsResult<CreateGra
             k.permits(OpClass::CreateGrant)?;
             check_fits_key(&spec, k.spec, k.usage)?;
             if req.dry_run == Some(true) {
-                return Err(dry_run());
+                return Err(KmsError::dry_run());
             }
             grants.create(spec, limit, now, seq, &k.arn)
         })
@@ -351,7 +343,7 @@ fn remove(
                 return Err(grant_not_found(grant_id));
             }
             if dry_run_flag == Some(true) {
-                return Err(dry_run());
+                return Err(KmsError::dry_run());
             }
             grants.remove(grant_id);
             Ok(Empty {})

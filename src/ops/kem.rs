@@ -11,7 +11,6 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::crypto::dry_run;
 use super::resolve::{resolve, Accept};
 use crate::domain::enums::{EncapsulationAlgorithm, KeySpec, KeyUsage, TrackedOperation};
 use crate::domain::pq;
@@ -73,7 +72,7 @@ fn kem_key(node: &Node, key_id: &str, op: &str, dry: Option<bool>) -> KmsResult<
         })
     })??;
     if dry == Some(true) {
-        return Err(dry_run());
+        return Err(KmsError::dry_run());
     }
     Ok(key)
 }

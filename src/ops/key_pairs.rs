@@ -4,13 +4,13 @@
 
 use serde::Serialize;
 
-use super::crypto::{context, current_for_encrypt, dry_run};
+use super::crypto::{context, current_for_encrypt};
 use super::recipient;
 use super::resolve::{resolve, Accept};
 use crate::domain::ciphertext::{self, EncryptionContext};
 use crate::domain::enums::{DataKeyPairSpec, TrackedOperation};
 use crate::domain::key_pair;
-use crate::error::KmsResult;
+use crate::error::{KmsError, KmsResult};
 use crate::node::Node;
 use crate::protocol::requests::{
     GenerateDataKeyPairRequest, GenerateDataKeyPairWithoutPlaintextRequest, RecipientInfo,
@@ -94,7 +94,7 @@ fn data_key_pair(
     let s = current_for_encrypt(node, &id, op.as_str(), None)?;
     let key_spec = key_pair::check_available(spec, node.partition)?;
     if req.dry_run == Some(true) {
-        return Err(dry_run());
+        return Err(KmsError::dry_run());
     }
     let pair = key_pair::generate(key_spec)?;
     let blob = ciphertext::seal(

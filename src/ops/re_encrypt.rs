@@ -7,8 +7,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::crypto::{
-    check_symmetric, context, current_for_encrypt, dry_run, material_for_decrypt,
-    required_ciphertext, rsa_key, RsaKey, Symmetric,
+    check_symmetric, context, current_for_encrypt, material_for_decrypt, required_ciphertext,
+    rsa_key, RsaKey, Symmetric,
 };
 use super::resolve::{resolve, Accept};
 use crate::domain::asymmetric;
@@ -97,7 +97,7 @@ pub fn re_encrypt(node: &Node, req: ReEncryptRequest) -> KmsResult<ReEncryptResp
         None => Side::Symmetric(current_for_encrypt(node, &dst_id, "ReEncrypt", dst_alg)?),
     };
     if req.dry_run == Some(true) {
-        return Err(dry_run());
+        return Err(KmsError::dry_run());
     }
     let (plain, source_key_material_id) = match &src {
         Side::Symmetric(s) => (

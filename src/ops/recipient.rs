@@ -8,9 +8,6 @@
 //! 1. calls [`parse`] first, before it resolves the key,
 //! 2. calls [`deliver`] (or [`seal`]) on the plaintext it would have returned.
 //!
-//! [`seal_for`] does both at once, for a handler that does not care where a bad document is
-//! reported.
-//!
 //! [CHOICE] The document is judged before the key is looked up or DryRun is honoured: AWS
 //! reads the attestation document to authorize the request (its `kms:RecipientAttestation:*`
 //! condition keys), and authorization comes before key state.
@@ -74,14 +71,6 @@ pub fn deliver(
     })
 }
 
-/// [`parse`] then [`seal`]: `Ok(None)` when the request has no `Recipient`, otherwise the
-/// `CiphertextForRecipient` for `plaintext`. For GenerateDataKeyPair (`PrivateKeyPlaintext`)
-/// and DeriveSharedSecret (`SharedSecret`): call it with `req.recipient.as_ref()`; when it
-/// returns `Some`, leave the plaintext member out of the response.
-pub fn seal_for(recipient: Option<&RecipientInfo>, plaintext: &[u8]) -> KmsResult<Option<Vec<u8>>> {
-    seal(parse(recipient)?.as_ref(), plaintext)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,7 +86,7 @@ mod tests {
 
     #[test]
     fn no_recipient_means_plaintext() {
-        assert_eq!(seal_for(None, b"x").expect("ok"), None);
+        assert!(parse(None).expect("ok").is_none());
         let (p, c) = deliver(None, b"x".to_vec()).expect("ok");
         assert_eq!(p, Some(Blob(b"x".to_vec())));
         assert_eq!(c, None);
