@@ -180,6 +180,7 @@ fn gen_model(shapes: &Shapes, ops: &Shapes) -> String {
         )
         .unwrap();
         s.push_str("}\n\n");
+        writeln!(s, "wire_enum_serde!({name});").unwrap();
         writeln!(s, "impl WireEnum for {name} {{").unwrap();
         writeln!(s, "    const VALUE_SET: &'static str = {name}::VALUE_SET;").unwrap();
         writeln!(

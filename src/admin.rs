@@ -29,6 +29,20 @@ use crate::domain::enums::WrappingKeySpec;
 
 /// Serves one admin request.
 pub async fn handle(cluster: &Arc<ClusterState>, req: Request) -> Response {
+    let resp = route(cluster, req).await;
+    // Whatever the route changed (the clock offset, a reset, bus deliveries) is durable
+    // before the answer, as for KMS requests.
+    let journal = &cluster.journal;
+    match journal.wait(journal.mark()).await {
+        Ok(()) => resp,
+        Err(e) => reply(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!({"__type": "KMSInternalException", "message": e.message}),
+        ),
+    }
+}
+
+async fn route(cluster: &Arc<ClusterState>, req: Request) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     if path.starts_with("/_kmsim/bus") {

@@ -2,6 +2,8 @@
 //! can fire token expiry, `ValidTo` expiry and deletion windows without sleeping.
 
 use std::sync::atomic::{AtomicI64, Ordering};
+
+use crate::durable::{Change, Journal};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Milliseconds since the Unix epoch. Every timestamp in the simulator uses this unit; the wire
@@ -21,12 +23,25 @@ pub struct Clock {
     /// How far the simulated clock runs ahead of the system clock. Only ever grows: AWS time
     /// does not run backwards, and rules such as "ValidTo must be in the future" rely on it.
     offset_ms: AtomicI64,
+    /// Where a changed offset is recorded (issue 9: the offset is durable).
+    journal: Journal,
+    /// Serialises offset changes, so the journal sees them in the order they were made.
+    change: parking_lot::Mutex<()>,
 }
 
 impl Clock {
     /// A clock equal to system time.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A clock at system time + `offset` (recovered from a data dir), journaling its changes.
+    pub fn durable(offset: Millis, journal: Journal) -> Self {
+        Clock {
+            offset_ms: AtomicI64::new(offset),
+            journal,
+            change: Default::default(),
+        }
     }
 
     /// The current simulated time.
@@ -44,7 +59,9 @@ impl Clock {
     }
 
     /// `/_kmsim/reset` only: back to system time, as a restart without a data dir would be.
+    /// Journals nothing: the reset's [`Change::Wipe`] sets the stored offset to 0.
     pub fn reset(&self) {
+        let _one = self.change.lock();
         self.offset_ms.store(0, Ordering::Relaxed);
     }
 
@@ -55,11 +72,18 @@ impl Clock {
         if ms < 0 {
             return false;
         }
-        self.offset_ms
+        let _one = self.change.lock();
+        match self
+            .offset_ms
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |cur| {
                 cur.checked_add(ms).filter(|n| *n <= MAX_OFFSET)
-            })
-            .is_ok()
+            }) {
+            Ok(old) => {
+                self.journal.record(|| Change::Clock { offset: old + ms });
+                true
+            }
+            Err(_) => false,
+        }
     }
 }
 

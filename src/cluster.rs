@@ -13,7 +13,9 @@ use tokio::task::JoinHandle;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::cpu_pool::CpuPool;
-use crate::node::Node;
+use crate::durable::data_dir::{self, Refused};
+use crate::durable::{Change, Journal};
+use crate::node::{Links, Node};
 use crate::replication::bus::Bus;
 use crate::seed::{Seed, SeedError};
 use crate::server::{router, Endpoint, Route};
@@ -44,21 +46,26 @@ pub struct ClusterState {
     pub cpu: CpuPool,
     /// The seed applied at start-up and after every `/_kmsim/reset`.
     pub seed: Option<Seed>,
+    /// Where committed changes are made durable (a no-op without a data dir).
+    pub journal: Journal,
 }
 
 impl ClusterState {
     /// `POST /_kmsim/reset`: every Region forgets its state, the bus its queue, the clock its
     /// offset; then the seed (if any) is applied again. Blocking: call it off the executor.
     pub fn reset(&self) -> Result<(), SeedError> {
+        self.journal.record(|| Change::Wipe);
         for node in self.nodes.values() {
             node.reset();
         }
         self.bus.reset();
         self.clock.reset();
-        match &self.seed {
-            Some(seed) => crate::seed::apply::apply(self, seed),
-            None => Ok(()),
+        if let Some(seed) = &self.seed {
+            crate::seed::apply::apply(self, seed)?;
         }
+        self.journal
+            .wait_blocking(self.journal.mark())
+            .map_err(|e| SeedError(e.message.unwrap_or_default()))
     }
 
     /// Applies every time rule that is due, in every Region (X-6, I-50).
@@ -82,6 +89,8 @@ pub struct Cluster {
     pub region_addrs: BTreeMap<String, SocketAddr>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    /// The data dir's lock, held until the cluster is dropped.
+    _lock: Option<std::fs::File>,
 }
 
 /// How often the background sweep applies due time rules. Tests never wait for it: advancing
@@ -95,6 +104,8 @@ pub enum StartError {
     Bind(std::io::Error),
     /// The seed could not be applied (one line naming the entry).
     Seed(SeedError),
+    /// The data dir was refused (one line naming the path); nothing in it was changed.
+    DataDir(Refused),
 }
 
 impl std::fmt::Display for StartError {
@@ -102,6 +113,7 @@ impl std::fmt::Display for StartError {
         match self {
             StartError::Bind(e) => write!(f, "cannot bind: {e}"),
             StartError::Seed(e) => write!(f, "{e}"),
+            StartError::DataDir(e) => write!(f, "{e}"),
         }
     }
 }
@@ -114,6 +126,7 @@ impl Cluster {
             .map_err(|e| match e {
                 StartError::Bind(e) => e,
                 StartError::Seed(e) => std::io::Error::other(e.0),
+                StartError::DataDir(e) => std::io::Error::other(e.0),
             })
     }
 
@@ -121,8 +134,27 @@ impl Cluster {
     /// serving.
     pub async fn start_seeded(config: Config, seed: Option<Seed>) -> Result<Cluster, StartError> {
         let bind = StartError::Bind;
-        let clock = Arc::new(Clock::new());
-        let bus = Bus::new(Duration::from_millis(config.replication.delay_ms));
+        // The data dir first: a refused one stops start-up before anything is bound.
+        let opened = match &config.storage.data_dir {
+            Some(dir) => Some(data_dir::open(dir).map_err(StartError::DataDir)?),
+            None => None,
+        };
+        let (journal, records, lock) = match opened {
+            Some(o) => (Journal::start(o.db), o.records, Some(o.lock)),
+            None => (Journal::memory(), Vec::new(), None),
+        };
+        let offset = records
+            .iter()
+            .find_map(|c| match c {
+                Change::Clock { offset } => Some(*offset),
+                _ => None,
+            })
+            .unwrap_or(0);
+        let clock = Arc::new(Clock::durable(offset, journal.clone()));
+        let bus = Bus::new(
+            Duration::from_millis(config.replication.delay_ms),
+            journal.clone(),
+        );
         let gateway = TcpListener::bind(config.gateway).await.map_err(bind)?;
         let gateway_addr = gateway.local_addr().map_err(bind)?;
         let mut listeners = Vec::new();
@@ -135,19 +167,43 @@ impl Cluster {
             let node = Arc::new(Node::new(
                 &r.name,
                 &config.account_id,
-                clock.clone(),
                 config.limits.clone(),
                 &config.import,
                 &config.replication,
-                bus.clone(),
+                Links {
+                    clock: clock.clone(),
+                    bus: bus.clone(),
+                    journal: journal.clone(),
+                },
             ));
             urls.push((r.name.clone(), format!("http://{addr}")));
             region_addrs.insert(r.name.clone(), addr);
             nodes.insert(r.name.clone(), node.clone());
             listeners.push((l, node));
         }
+        let restored = crate::recovery::restore(&nodes, &bus, records).map_err(|e| {
+            let dir = config
+                .storage
+                .data_dir
+                .as_deref()
+                .unwrap_or(std::path::Path::new(""));
+            StartError::DataDir(Refused(format!("data dir {}: {e}", dir.display())))
+        })?;
         bus.connect(&nodes);
+        if journal.is_durable() {
+            // Undelivered events first, then every multi-Region key's announcement.
+            bus.resume();
+            for node in nodes.values() {
+                crate::recovery::reannounce(node);
+            }
+            tracing::info!(
+                keys = restored.keys,
+                events = restored.events,
+                "recovered the data dir"
+            );
+        }
         let state = Arc::new(ClusterState {
+            journal: journal.clone(),
             cpu: CpuPool::per_core().map_err(bind)?,
             seed,
             bus: bus.clone(),
@@ -169,6 +225,11 @@ impl Cluster {
             .map_err(|e| StartError::Seed(SeedError(format!("applying the seed failed: {e}"))))?
             .map_err(StartError::Seed)?;
         }
+        // Whatever recovery and the seed changed is durable before the first request.
+        journal
+            .wait(journal.mark())
+            .await
+            .map_err(|e| StartError::DataDir(Refused(e.message.unwrap_or_default())))?;
         let (stop, stop_rx) = watch::channel(false);
         let mut tasks = Vec::new();
         tasks.push(serve(gateway, Route::Gateway, &state, stop_rx.clone()));
@@ -183,6 +244,7 @@ impl Cluster {
             region_addrs,
             stop,
             tasks,
+            _lock: lock,
         })
     }
 
@@ -192,6 +254,9 @@ impl Cluster {
         for t in self.tasks {
             let _ = t.await;
         }
+        // Everything recorded is durable and the database closed before the lock goes.
+        let journal = self.state.journal.clone();
+        let _ = tokio::task::spawn_blocking(move || journal.close()).await;
     }
 }
 

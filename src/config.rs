@@ -31,6 +31,9 @@ pub struct Config {
     /// `[seed]`: keys to create at start-up (`kmsim serve --seed` wins over it).
     #[serde(default)]
     pub seed: SeedConfig,
+    /// `[storage]`: durability (`kmsim serve --data-dir` wins over it).
+    #[serde(default)]
+    pub storage: StorageConfig,
     /// One table per regional node.
     #[serde(rename = "region")]
     pub regions: Vec<RegionConfig>,
@@ -139,6 +142,15 @@ pub struct SeedConfig {
     pub file: Option<std::path::PathBuf>,
 }
 
+/// `[storage]`: where durable state lives (issue 9). Without a data dir kmsim is memory-only.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageConfig {
+    /// The data dir; relative paths are relative to the configuration file's folder. Every
+    /// acknowledged change is durable in it, and a restart recovers it.
+    pub data_dir: Option<std::path::PathBuf>,
+}
+
 /// `[replication]`: the bus that keeps multi-Region keys in step (§4.5).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -173,6 +185,9 @@ impl Config {
             Self::parse(&text).map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))?;
         if let (Some(f), Some(dir)) = (&cfg.seed.file, path.parent()) {
             cfg.seed.file = Some(dir.join(f));
+        }
+        if let (Some(f), Some(dir)) = (&cfg.storage.data_dir, path.parent()) {
+            cfg.storage.data_dir = Some(dir.join(f));
         }
         Ok(cfg)
     }

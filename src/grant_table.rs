@@ -12,6 +12,7 @@ use dashmap::DashMap;
 
 use crate::domain::grant::{Grant, KeyGrants};
 use crate::domain::grant_token::TokenKey;
+use crate::durable::{Change, Journal};
 use crate::error::KmsResult;
 
 /// A Region's grants.
@@ -24,9 +25,39 @@ pub struct GrantTable {
     seq: AtomicU64,
     /// Issues and opens this Region's grant tokens.
     pub tokens: TokenKey,
+    region: String,
+    journal: Journal,
 }
 
 impl GrantTable {
+    /// An empty table for `region`, journaling into `journal`.
+    pub fn new(region: &str, journal: Journal) -> Self {
+        GrantTable {
+            region: region.to_string(),
+            journal,
+            ..Default::default()
+        }
+    }
+
+    /// Issues a grant token, making (and journaling) the Region's token key on first use.
+    pub fn issue_token(&self, key_id: &str, grant_id: &str) -> KmsResult<String> {
+        self.tokens.ensure(|secret| {
+            self.journal.record(|| Change::GrantTokenKey {
+                region: self.region.clone(),
+                secret: secret.to_vec(),
+            })
+        })?;
+        self.tokens.issue(key_id, grant_id)
+    }
+
+    /// Recovery: installs a key's grants read from the data dir (journals nothing).
+    pub fn install(&self, key_id: &str, grants: KeyGrants) {
+        if let Some(max) = grants.iter().map(|g| g.seq).max() {
+            self.seq.fetch_max(max + 1, Ordering::Relaxed);
+        }
+        self.by_key.insert(key_id.to_string(), grants);
+    }
+
     /// The next grant sequence number.
     pub fn next_seq(&self) -> u64 {
         self.seq.fetch_add(1, Ordering::Relaxed)
@@ -41,7 +72,15 @@ impl GrantTable {
     ) -> KmsResult<T> {
         let (out, empty) = {
             let mut entry = self.by_key.entry(id.to_string()).or_default();
+            let before = self.journal.is_durable().then(|| entry.clone());
             let out = f(&mut entry);
+            if out.is_ok() && before.is_some_and(|b| b != *entry) {
+                self.journal.record(|| Change::Grants {
+                    region: self.region.clone(),
+                    key_id: id.to_string(),
+                    grants: (!entry.is_empty()).then(|| entry.clone()),
+                });
+            }
             (out, entry.is_empty())
         };
         if empty {

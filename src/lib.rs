@@ -24,6 +24,8 @@
 //! - [`last_usage`]: each key's last cryptographic use in a Region (GetKeyLastUsage).
 //! - [`seed`]: seed files (keys with fixed ids, created through the real operations at
 //!   start-up and after `/_kmsim/reset`).
+//! - [`durable`]: `--data-dir`: typed changes, the group-committing journal, the redb
+//!   tables, opening or refusing a data dir. Knows no node; nodes record into it.
 //! - [`load`]: `kmsim load`, the SigV4-signing load generator (a client; no server code).
 //! - [`clock`]: simulated time; [`error`]: every AWS exception with its wire name.
 
@@ -33,6 +35,7 @@ pub mod cluster;
 pub mod config;
 pub mod cpu_pool;
 pub mod domain;
+pub mod durable;
 pub mod error;
 pub mod grant_table;
 pub mod last_usage;
@@ -41,6 +44,7 @@ pub mod model;
 pub mod node;
 pub mod ops;
 pub mod protocol;
+pub mod recovery;
 pub mod replication;
 pub mod seed;
 pub mod server;

@@ -72,6 +72,11 @@ enum Command {
         /// (README "Seeding"). Wins over `[seed] file` in the configuration.
         #[arg(long)]
         seed: Option<PathBuf>,
+        /// Data dir: every acknowledged change is durable there before it is answered, and a
+        /// restart recovers it (README "Durable state"). Wins over `[storage] data_dir`.
+        /// Without it kmsim keeps everything in memory.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
     },
 }
 
@@ -80,11 +85,16 @@ const DEFAULT_CONFIG: &str = include_str!("../regions.toml");
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let (config, seed_flag) = match cli.command.unwrap_or(Command::Serve {
+    let (config, seed_flag, data_dir) = match cli.command.unwrap_or(Command::Serve {
         config: None,
         seed: None,
+        data_dir: None,
     }) {
-        Command::Serve { config, seed } => (config, seed),
+        Command::Serve {
+            config,
+            seed,
+            data_dir,
+        } => (config, seed, data_dir),
         Command::Scale {
             endpoint,
             region,
@@ -118,13 +128,16 @@ fn main() -> ExitCode {
             })
         }
     };
-    let config = match load_config(config) {
+    let mut config = match load_config(config) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("kmsim: bad configuration: {e}");
             return ExitCode::from(2);
         }
     };
+    if data_dir.is_some() {
+        config.storage.data_dir = data_dir;
+    }
     let seed = match seed_flag.or_else(|| config.seed.file.clone()) {
         None => None,
         Some(path) => match kmsim::seed::Seed::load(&path) {
@@ -236,6 +249,10 @@ async fn serve(config: Config, seed: Option<kmsim::seed::Seed>) -> ExitCode {
         Ok(c) => c,
         Err(e @ kmsim::cluster::StartError::Seed(_)) => {
             eprintln!("kmsim: bad seed: {e}");
+            return ExitCode::from(2);
+        }
+        Err(e @ kmsim::cluster::StartError::DataDir(_)) => {
+            eprintln!("kmsim: refused: {e}");
             return ExitCode::from(2);
         }
         Err(e) => {

@@ -7,6 +7,7 @@ use crate::clock::{Clock, Millis};
 use crate::config::{ImportConfig, Limits, ReplicationConfig};
 use crate::domain::ids;
 use crate::domain::multi_region::Snapshot;
+use crate::durable::{Change, Journal};
 use crate::error::{KmsError, KmsResult};
 use crate::replication::bus::Bus;
 use crate::store::Store;
@@ -44,6 +45,18 @@ pub struct Node {
     pub last_usage: crate::last_usage::LastUsage,
 }
 
+/// What every node of a cluster shares: the simulated clock, the replication bus and the
+/// journal of durable changes.
+#[derive(Debug, Clone)]
+pub struct Links {
+    /// The cluster's clock.
+    pub clock: Arc<Clock>,
+    /// The replication bus.
+    pub bus: Arc<Bus>,
+    /// Where committed changes are recorded.
+    pub journal: Journal,
+}
+
 /// Replication settings of one node.
 #[derive(Debug, Clone)]
 pub struct ReplicationSettings {
@@ -51,13 +64,24 @@ pub struct ReplicationSettings {
     pub creating_ms: Millis,
 }
 
-/// Snapshots for keys this Region does not hold yet, newest per key.
+/// Snapshots for keys this Region does not hold yet, newest per key (journaled: they are
+/// replication state a restart must not lose).
 #[derive(Debug, Default)]
 pub struct Orphans {
     map: dashmap::DashMap<String, Snapshot>,
+    region: String,
+    journal: Journal,
 }
 
 impl Orphans {
+    fn change(&self, key_id: &str, s: Option<&Snapshot>) -> Change {
+        Change::Orphan {
+            region: self.region.clone(),
+            key_id: key_id.to_string(),
+            snapshot: s.cloned(),
+        }
+    }
+
     /// Keeps `s` if it is the newest for its key.
     pub fn keep(&self, s: Snapshot) {
         let mut e = self
@@ -67,6 +91,12 @@ impl Orphans {
         if s.version > e.version {
             *e = s;
         }
+        self.journal.record(|| self.change(&e.key_id, Some(&e)));
+    }
+
+    /// Recovery: puts back a kept snapshot.
+    pub fn install(&self, s: Snapshot) {
+        self.map.insert(s.key_id.clone(), s);
     }
 
     /// `/_kmsim/reset`: forgets every kept snapshot.
@@ -76,7 +106,9 @@ impl Orphans {
 
     /// Takes the kept snapshot for `key_id`.
     pub fn take(&self, key_id: &str) -> Option<Snapshot> {
-        self.map.remove(key_id).map(|(_, s)| s)
+        let (_, s) = self.map.remove(key_id)?;
+        self.journal.record(|| self.change(key_id, None));
+        Some(s)
     }
 }
 
@@ -90,34 +122,89 @@ impl Node {
         self.last_usage.clear();
     }
 
-    /// A node with an empty store.
+    /// A node with an empty store, linked to the cluster's clock, bus and journal.
     pub fn new(
         region: &str,
         account: &str,
-        clock: Arc<Clock>,
         limits: Limits,
         import: &ImportConfig,
         replication: &ReplicationConfig,
-        bus: Arc<Bus>,
+        links: Links,
     ) -> Node {
+        let Links {
+            clock,
+            bus,
+            journal,
+        } = links;
         Node {
             region: region.to_string(),
             account: account.to_string(),
             partition: ids::partition(region),
-            store: Store::new(region, bus.clone()),
+            store: Store::new(region, bus.clone(), journal.clone()),
             last_usage: crate::last_usage::LastUsage::new(clock.now()),
             clock,
             limits,
             wrapping: WrappingPool::new(import),
-            tokens: Tokens::new(),
+            tokens: Tokens::new(region, journal.clone()),
             bus,
             replication: ReplicationSettings {
                 creating_ms: (replication.creating_seconds * 1000.0) as Millis,
             },
-            orphans: Orphans::default(),
+            orphans: Orphans {
+                region: region.to_string(),
+                journal,
+                ..Default::default()
+            },
             default_policy: crate::domain::key::default_policy(ids::partition(region), account)
                 .into(),
         }
+    }
+
+    /// Recovery: installs one record read from the data dir — the one function through which
+    /// stored state enters a node. Journals and publishes nothing (the records are already
+    /// durable; the bus queue is restored by the cluster). Changes for another Region, the
+    /// clock or the bus are ignored here.
+    pub fn restore(
+        &self,
+        change: Change,
+        wrapping: &mut crate::recovery::KeyCache,
+    ) -> Result<(), String> {
+        match change {
+            Change::Key { key: Some(key), .. } => self.store.install(*key),
+            Change::Alias {
+                name,
+                alias: Some(alias),
+                ..
+            } => self.store.install_alias(&name, alias),
+            Change::Grants {
+                key_id,
+                grants: Some(grants),
+                ..
+            } => self.store.grants.install(&key_id, grants),
+            Change::GrantTokenKey { secret, .. } => self.store.grants.tokens.install(&secret),
+            Change::ImportToken {
+                token,
+                record: Some(r),
+                ..
+            } => {
+                let wrapping_key = wrapping.get(r.spec, &r.wrapping_key_pkcs8)?;
+                self.tokens.install(
+                    token,
+                    crate::tokens::TokenRecord {
+                        key_id: r.key_id,
+                        algorithm: r.algorithm,
+                        spec: r.spec,
+                        wrapping_key,
+                        valid_to: r.valid_to,
+                    },
+                );
+            }
+            Change::Orphan {
+                snapshot: Some(s), ..
+            } => self.orphans.install(s),
+            _ => {}
+        }
+        Ok(())
     }
 
     /// The simulated time.

@@ -98,7 +98,7 @@ async fn kms_request(
     let dispatch = move || {
         crate::last_usage::with_request_id(request_id, || crate::ops::dispatch(&node, op, &body))
     };
-    match placement {
+    let out = match placement {
         Placement::Inline => dispatch(),
         Placement::Cpu => ep
             .cluster
@@ -106,7 +106,12 @@ async fn kms_request(
             .run(dispatch)
             .await
             .ok_or_else(|| KmsError::internal("the CPU pool has shut down"))?,
-    }
+    };
+    // Issue 9: answer only once every change recorded before now is durable (free when
+    // memory-only, and two atomic loads when nothing is pending).
+    let journal = &ep.cluster.journal;
+    journal.wait(journal.mark()).await?;
+    out
 }
 
 /// W-10/W-11: the node for this request.

@@ -7,6 +7,9 @@
 //! never contend. Every change goes through [`Store::update`], which runs a synchronous closure
 //! on a copy of the key and commits only on success: no guard is ever held across `.await`, and
 //! a failing operation leaves the key exactly as it was (I-12).
+//!
+//! Every committed change is journaled (issue 9) while the record's guard is still held, so
+//! the data dir sees changes to one record in the order memory did.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,6 +21,7 @@ use parking_lot::RwLock;
 use crate::clock::Millis;
 use crate::domain::grant::KeyGrants;
 use crate::domain::key::Key;
+use crate::durable::{Change, Journal};
 use crate::error::KmsResult;
 use crate::grant_table::GrantTable;
 use crate::replication::bus::Bus;
@@ -25,7 +29,7 @@ use crate::replication::event::{Envelope, Event};
 use crate::replication::observe::Before;
 
 /// An alias in one Region (C-40).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Alias {
     /// Bare key id of the target.
     pub target: String,
@@ -50,19 +54,21 @@ pub struct Store {
     next_seq: AtomicU64,
     /// The Region's grants, per key (a grant is regional; deleted with its key).
     pub grants: GrantTable,
+    journal: Journal,
 }
 
 impl Store {
     /// An empty store for `region`, publishing replication events on `bus`.
-    pub fn new(region: &str, bus: Arc<Bus>) -> Self {
+    pub fn new(region: &str, bus: Arc<Bus>, journal: Journal) -> Self {
         Store {
+            grants: GrantTable::new(region, journal.clone()),
+            journal,
             region: region.to_string(),
             bus,
             keys: DashMap::new(),
             order: RwLock::new(BTreeMap::new()),
             aliases: RwLock::new(BTreeMap::new()),
             next_seq: AtomicU64::new(0),
-            grants: GrantTable::default(),
         }
     }
 
@@ -80,10 +86,32 @@ impl Store {
         self.next_seq.fetch_add(1, Ordering::Relaxed)
     }
 
+    /// The change that records key `k` as it now is.
+    fn put(&self, k: &Key) -> Change {
+        Change::Key {
+            region: self.region.clone(),
+            id: k.id.clone(),
+            key: Some(Box::new(k.clone())),
+        }
+    }
+
     /// Adds a new key.
     pub fn insert(&self, key: Key) {
         self.order.write().insert(key.seq, key.id.clone());
+        let entry = self.keys.entry(key.id.clone()).insert(Box::new(key));
+        self.journal.record(|| self.put(&entry));
+    }
+
+    /// Recovery: puts back a key read from the data dir (journals nothing, publishes nothing).
+    pub fn install(&self, key: Key) {
+        self.next_seq.fetch_max(key.seq + 1, Ordering::Relaxed);
+        self.order.write().insert(key.seq, key.id.clone());
         self.keys.insert(key.id.clone(), Box::new(key));
+    }
+
+    /// Recovery: puts back an alias read from the data dir.
+    pub fn install_alias(&self, name: &str, alias: Alias) {
+        self.aliases.write().insert(name.to_string(), alias);
     }
 
     /// Number of keys held.
@@ -130,6 +158,7 @@ impl Store {
                         .map(|b| b.events(&mut copy, &self.region))
                         .unwrap_or_default();
                     *entry = copy;
+                    self.journal.record(|| self.put(&entry));
                     (Ok(v), events)
                 }
                 Err(e) => (Err(e), Vec::new()),
@@ -153,6 +182,7 @@ impl Store {
         let out = f(&mut copy);
         if out.is_ok() {
             *entry = copy;
+            self.journal.record(|| self.put(&entry));
         }
         Some(out)
     }
@@ -188,6 +218,7 @@ impl Store {
                             .map(|b| b.events(&mut copy, &self.region))
                             .unwrap_or_default();
                         *k = copy;
+                        self.journal.record(|| self.put(&k));
                         (false, events)
                     } else {
                         (false, Vec::new())
@@ -207,7 +238,36 @@ impl Store {
         let (_, key) = self.keys.remove(id)?;
         self.grants.remove_key(id);
         self.order.write().remove(&key.seq);
-        self.aliases.write().retain(|_, a| a.target != id);
+        let mut gone = Vec::new();
+        self.aliases.write().retain(|name, a| {
+            let keep = a.target != id;
+            if !keep {
+                gone.push(name.clone());
+            }
+            keep
+        });
+        // One commit: the key, its aliases and its grants go together.
+        self.journal.record_all(|| {
+            let region = &self.region;
+            let mut changes = vec![
+                Change::Key {
+                    region: region.clone(),
+                    id: id.to_string(),
+                    key: None,
+                },
+                Change::Grants {
+                    region: region.clone(),
+                    key_id: id.to_string(),
+                    grants: None,
+                },
+            ];
+            changes.extend(gone.into_iter().map(|name| Change::Alias {
+                region: region.clone(),
+                name,
+                alias: None,
+            }));
+            changes
+        });
         if let Some(mr) = &key.multi_region {
             if mr.primary.region != self.region {
                 self.bus.publish(vec![Envelope {
@@ -265,6 +325,8 @@ impl Store {
         if aliases.contains_key(name) {
             return false;
         }
+        self.journal
+            .record(|| self.alias_change(name, Some(&alias)));
         aliases.insert(name.to_string(), alias);
         true
     }
@@ -275,6 +337,7 @@ impl Store {
             Some(a) => {
                 a.target = target.to_string();
                 a.updated = now;
+                self.journal.record(|| self.alias_change(name, Some(a)));
                 true
             }
             None => false,
@@ -283,7 +346,20 @@ impl Store {
 
     /// Deletes an alias; `false` if it does not exist.
     pub fn delete_alias(&self, name: &str) -> bool {
-        self.aliases.write().remove(name).is_some()
+        let mut aliases = self.aliases.write();
+        let gone = aliases.remove(name).is_some();
+        if gone {
+            self.journal.record(|| self.alias_change(name, None));
+        }
+        gone
+    }
+
+    fn alias_change(&self, name: &str, alias: Option<&Alias>) -> Change {
+        Change::Alias {
+            region: self.region.clone(),
+            name: name.to_string(),
+            alias: alias.cloned(),
+        }
     }
 
     /// Aliases in name order starting after `after`, optionally only those targeting `target`.

@@ -11,6 +11,7 @@ use crate::clock::{Millis, DAY_MS};
 use crate::domain::enums::{WrappingAlgorithm, WrappingKeySpec};
 use crate::domain::material::random_bytes;
 use crate::domain::wrapping::WrappingKey;
+use crate::durable::{Change, Journal, StoredToken};
 use crate::error::{ErrorCode, KmsError, KmsResult};
 
 /// Token bytes on the wire.
@@ -31,10 +32,26 @@ pub struct TokenRecord {
     pub valid_to: Millis,
 }
 
-/// One node's outstanding tokens.
+impl TokenRecord {
+    /// The record as a data dir stores it.
+    pub fn stored(&self) -> StoredToken {
+        StoredToken {
+            key_id: self.key_id.clone(),
+            algorithm: self.algorithm,
+            spec: self.spec,
+            wrapping_key_pkcs8: self.wrapping_key.pkcs8.clone(),
+            valid_to: self.valid_to,
+        }
+    }
+}
+
+/// One node's outstanding tokens. Every change is journaled while the token's entry is
+/// still held (issue 9: import tokens are durable).
 #[derive(Debug, Default)]
 pub struct Tokens {
     map: DashMap<[u8; TOKEN_LEN], TokenRecord>,
+    region: String,
+    journal: Journal,
 }
 
 /// How long an expired token is remembered, so that it is reported as expired
@@ -42,9 +59,26 @@ pub struct Tokens {
 const REMEMBER_EXPIRED: Millis = 7 * DAY_MS;
 
 impl Tokens {
-    /// An empty table.
-    pub fn new() -> Self {
-        Self::default()
+    /// An empty table for `region`, journaling into `journal`.
+    pub fn new(region: &str, journal: Journal) -> Self {
+        Tokens {
+            map: DashMap::new(),
+            region: region.to_string(),
+            journal,
+        }
+    }
+
+    fn change(&self, token: [u8; TOKEN_LEN], record: Option<&TokenRecord>) -> Change {
+        Change::ImportToken {
+            region: self.region.clone(),
+            token,
+            record: record.map(TokenRecord::stored),
+        }
+    }
+
+    /// Recovery: puts back a token read from the data dir (journals nothing).
+    pub fn install(&self, token: [u8; TOKEN_LEN], record: TokenRecord) {
+        self.map.insert(token, record);
     }
 
     /// Issues a new token for `record` (G-5: every call returns a new token).
@@ -52,7 +86,8 @@ impl Tokens {
         let bytes = random_bytes(TOKEN_LEN)?;
         let mut key = [0u8; TOKEN_LEN];
         key.copy_from_slice(&bytes);
-        self.map.insert(key, record);
+        let entry = self.map.entry(key).insert(record);
+        self.journal.record(|| self.change(key, Some(&*entry)));
         Ok(bytes)
     }
 
@@ -86,17 +121,26 @@ impl Tokens {
             }
         }
         // Another import with the same token may have taken it in between.
-        self.map.remove(&key).ok_or_else(invalid)
+        let taken = self.map.remove(&key).ok_or_else(invalid)?;
+        self.journal.record(|| self.change(key, None));
+        Ok(taken)
     }
 
     /// Puts back a token whose import failed (I-12: a failure uses nothing up).
     pub fn restore(&self, key: [u8; TOKEN_LEN], record: TokenRecord) {
-        self.map.insert(key, record);
+        let entry = self.map.entry(key).insert(record);
+        self.journal.record(|| self.change(key, Some(&*entry)));
     }
 
     /// Forgets tokens expired for longer than a week.
     pub fn sweep(&self, now: Millis) {
-        self.map.retain(|_, r| r.valid_to + REMEMBER_EXPIRED > now);
+        self.map.retain(|k, r| {
+            let keep = r.valid_to + REMEMBER_EXPIRED > now;
+            if !keep {
+                self.journal.record(|| self.change(*k, None));
+            }
+            keep
+        });
     }
 
     /// `/_kmsim/reset`: forgets every token.

@@ -29,7 +29,7 @@ pub const MAX_CONTEXT_VALUE_CHARS: usize = 384;
 /// Who a grant names: an AWS principal (ARN or account) or an AWS service principal
 /// (`GranteePrincipal` / `GranteeServicePrincipal`, `RetiringPrincipal` /
 /// `RetiringServicePrincipal`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Principal {
     /// An IAM principal ARN or an account (`GranteePrincipal`, `RetiringPrincipal`).
     Aws(String),
@@ -38,7 +38,7 @@ pub enum Principal {
 }
 
 /// `GrantConstraints`, as given on CreateGrant and returned in `GrantListEntry`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Constraints {
     /// `EncryptionContextSubset`.
     pub subset: Option<EncryptionContext>,
@@ -58,7 +58,7 @@ impl Constraints {
 /// Everything a CreateGrant request says about the grant. Two requests with the same `Name`
 /// and equal specs are the same grant (`Name` doc: "you can retry a CreateGrant request with
 /// identical parameters; if the grant already exists, the original GrantId is returned").
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GrantSpec {
     /// `Name`.
     pub name: Option<String>,
@@ -73,7 +73,7 @@ pub struct GrantSpec {
 }
 
 /// A stored grant.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Grant {
     /// `GrantId`: 64 lowercase hex characters.
     pub id: String,
@@ -249,11 +249,28 @@ pub fn invalid_grant_token() -> KmsError {
     KmsError::new(ErrorCode::InvalidGrantToken, "Invalid grant token.")
 }
 
-/// The grants of one key, in creation order, with an index by grant id.
-#[derive(Debug, Clone, Default)]
+/// The grants of one key, in creation order, with an index by grant id. Stored in a data dir
+/// as the plain list (the index is rebuilt).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(into = "Vec<Grant>", from = "Vec<Grant>")]
 pub struct KeyGrants {
     by_seq: BTreeMap<u64, Grant>,
     by_id: HashMap<String, u64>,
+}
+
+impl From<Vec<Grant>> for KeyGrants {
+    fn from(grants: Vec<Grant>) -> KeyGrants {
+        KeyGrants {
+            by_id: grants.iter().map(|g| (g.id.clone(), g.seq)).collect(),
+            by_seq: grants.into_iter().map(|g| (g.seq, g)).collect(),
+        }
+    }
+}
+
+impl From<KeyGrants> for Vec<Grant> {
+    fn from(g: KeyGrants) -> Vec<Grant> {
+        g.by_seq.into_values().collect()
+    }
 }
 
 impl KeyGrants {

@@ -31,6 +31,7 @@ pub struct TokenClaims {
 #[derive(Default)]
 pub struct TokenKey {
     key: OnceLock<hmac::Key>,
+    init: parking_lot::Mutex<()>,
 }
 
 impl std::fmt::Debug for TokenKey {
@@ -45,20 +46,34 @@ const TOKEN_PADDING: usize = 224;
 const TOKEN_MAC: usize = 32;
 
 impl TokenKey {
-    /// The HMAC key, made from fresh random bytes on first use (so building a node cannot fail).
-    fn key(&self) -> KmsResult<&hmac::Key> {
-        if let Some(k) = self.key.get() {
-            return Ok(k);
+    /// Makes the Region's MAC key on first use. `on_new` sees a new key's secret before any
+    /// caller can use the key (a data dir records it there, so no token is issued under a key
+    /// that a restart would forget).
+    pub fn ensure(&self, on_new: impl FnOnce(&[u8])) -> KmsResult<()> {
+        if self.key.get().is_some() {
+            return Ok(());
         }
-        let k = hmac::Key::new(hmac::HMAC_SHA256, &random_bytes(32)?);
-        // A concurrent first use may have set another key; none was used before this returns.
-        let _ = self.key.set(k);
+        let _one = self.init.lock();
+        if self.key.get().is_none() {
+            let secret = random_bytes(32)?;
+            on_new(&secret);
+            let _ = self.key.set(hmac::Key::new(hmac::HMAC_SHA256, &secret));
+        }
+        Ok(())
+    }
+
+    /// Recovery: the key a data dir recorded.
+    pub fn install(&self, secret: &[u8]) {
+        let _ = self.key.set(hmac::Key::new(hmac::HMAC_SHA256, secret));
+    }
+
+    fn key(&self) -> KmsResult<&hmac::Key> {
+        self.ensure(|_| {})?;
         self.key
             .get()
             .ok_or_else(|| KmsError::internal("grant token key unavailable"))
     }
 
-    /// A new token for grant `grant_id` of key `key_id`.
     pub fn issue(&self, key_id: &str, grant_id: &str) -> KmsResult<String> {
         let key_len = u8::try_from(key_id.len())
             .map_err(|_| KmsError::internal("key id too long for a grant token"))?;
@@ -80,9 +95,11 @@ impl TokenKey {
     /// The claims of a token this node issued; `None` for anything else (malformed, altered,
     /// or issued by another Region).
     pub fn open(&self, token: &str) -> Option<TokenClaims> {
+        // No key yet: no token was ever issued here (and a read makes no key).
+        let key = self.key.get()?;
         let b = URL_SAFE_NO_PAD.decode(token).ok()?;
         let (body, tag) = b.split_at_checked(b.len().checked_sub(TOKEN_MAC)?)?;
-        hmac::verify(self.key().ok()?, body, tag).ok()?;
+        hmac::verify(key, body, tag).ok()?;
         let rest = body.strip_prefix(&TOKEN_HEADER)?;
         let (grant_id, rest) = rest.split_at_checked(64)?;
         let (_nonce, rest) = rest.split_at_checked(TOKEN_NONCE)?;

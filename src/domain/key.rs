@@ -10,7 +10,7 @@ use crate::clock::{Millis, DAY_MS};
 use crate::error::{KmsError, KmsResult};
 
 /// A key record in one Region's store.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Key {
     /// Bare key id (UUID or `mrk-…`).
     pub id: String,
@@ -51,7 +51,7 @@ pub struct Key {
 }
 
 /// Automatic-rotation settings (K-2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AutoRotation {
     /// `RotationPeriodInDays` (90..2560).
     pub period_days: u32,
@@ -60,7 +60,7 @@ pub struct AutoRotation {
 }
 
 /// A Region and the ARN of the set's key there.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RegionalKey {
     /// Region name.
     pub region: String,
@@ -70,7 +70,7 @@ pub struct RegionalKey {
 
 /// `MultiRegionConfiguration` (C-20, C-22): the same lists in every Region; `role` is this
 /// Region's key's own type. Also the replication bookkeeping of §4.5.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MultiRegion {
     /// `MultiRegionKeyType` of this key.
     pub role: MultiRegionKeyType,
@@ -94,7 +94,7 @@ pub struct MultiRegion {
 }
 
 /// What the primary last heard from one replica (its newest [`super::multi_region::Report`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReplicaStatus {
     /// The report's sequence number.
     pub seq: u64,

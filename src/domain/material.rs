@@ -11,7 +11,9 @@ use crate::clock::Millis;
 use crate::error::{KmsError, KmsResult};
 
 /// A KeyMaterialId: 256 bits shown as 64 lowercase hex characters (`BackingKeyIdType`).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct KeyMaterialId(pub [u8; 32]);
 
 impl KeyMaterialId {
@@ -59,7 +61,7 @@ impl fmt::Display for KeyMaterialId {
 }
 
 /// The expiry settings of one imported material in one Region (I-6, I-33).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Expiry {
     /// The model given at import.
     pub model: ExpirationModel,
@@ -69,7 +71,7 @@ pub struct Expiry {
 
 /// One key material record (§2). `state` is set-wide for multi-Region keys; `bytes`
 /// (ImportState), `expiry` and `description` are this Region's own (§4.5).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Material {
     /// Its KeyMaterialId.
     pub id: KeyMaterialId,

@@ -25,7 +25,7 @@ use crate::clock::Millis;
 /// One material as the set shares it (§4.5): id, set-wide state, rotation history, and — for
 /// AWS_KMS keys only — the bytes, which replicas hold as their own copy. Imported bytes never
 /// travel: each Region imports them itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SharedMaterial {
     /// KeyMaterialId (the same in every Region, I-32).
     pub id: KeyMaterialId,
@@ -38,7 +38,7 @@ pub struct SharedMaterial {
 }
 
 /// The shared properties of a multi-Region key, as its primary holds them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Snapshot {
     /// The shared key id.
     pub key_id: String,
@@ -67,7 +67,7 @@ pub struct Snapshot {
 }
 
 /// A Region's imported material ids, for the primary (I-31, D-7).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Report {
     /// The shared key id.
     pub key_id: String,
@@ -298,7 +298,7 @@ pub fn new_replica(
 }
 
 /// What a new replica has of its own: not copied from the primary.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReplicaLocal {
     /// `Description` (default "").
     pub description: String,

@@ -5,7 +5,7 @@ use crate::error::{ErrorCode, KmsError, KmsResult};
 
 /// `KeyState` with the data each state carries (§4.1). `Unavailable` belongs to custom key
 /// stores and is never produced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum KeyState {
     /// Usable for crypto.
     Enabled,

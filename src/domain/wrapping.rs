@@ -2,7 +2,9 @@
 
 use std::fmt;
 
-use aws_lc_rs::encoding::{AsDer, PublicKeyX509Der};
+use std::sync::Arc;
+
+use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
 use aws_lc_rs::key_wrap::{KeyEncryptionKey, KeyWrapPadded, AES_128, AES_256};
 use aws_lc_rs::rsa::{
     KeySize, OaepAlgorithm, OaepPrivateDecryptingKey, PrivateDecryptingKey, OAEP_SHA1_MGF1SHA1,
@@ -21,6 +23,8 @@ pub struct WrappingKey {
     oaep: OaepPrivateDecryptingKey,
     /// DER `SubjectPublicKeyInfo`, `rsaEncryption` with NULL parameters.
     pub public_key_der: Vec<u8>,
+    /// The private key as PKCS#8 DER, for a data dir's import-token records.
+    pub pkcs8: Arc<[u8]>,
 }
 
 impl fmt::Debug for WrappingKey {
@@ -48,7 +52,8 @@ impl WrappingKey {
         Self::from_private(spec, private)
     }
 
-    /// Wraps an existing RSA private key (PKCS#8 DER), for tests and benches.
+    /// Wraps an existing RSA private key (PKCS#8 DER): a data dir's import tokens, tests and
+    /// benches.
     pub fn from_pkcs8(spec: WrappingKeySpec, der: &[u8]) -> KmsResult<WrappingKey> {
         let private = PrivateDecryptingKey::from_pkcs8(der)
             .map_err(|_| KmsError::internal("bad RSA private key"))?;
@@ -64,12 +69,17 @@ impl WrappingKey {
             .as_der()
             .map_err(|_| KmsError::internal("encoding the wrapping public key failed"))?;
         let public_key_der = der.as_ref().to_vec();
+        let pkcs8: Pkcs8V1Der<'static> = private
+            .as_der()
+            .map_err(|_| KmsError::internal("encoding the wrapping private key failed"))?;
+        let pkcs8: Arc<[u8]> = pkcs8.as_ref().into();
         let oaep = OaepPrivateDecryptingKey::new(private)
             .map_err(|_| KmsError::internal("RSA key unusable for OAEP"))?;
         Ok(WrappingKey {
             spec,
             oaep,
             public_key_der,
+            pkcs8,
         })
     }
 

@@ -111,7 +111,7 @@ pub fn create_grant(node: &Node, req: CreateGrantRequest) -> KmsResult<CreateGra
         })
         .unwrap_or_else(|| Err(node.key_not_found(&id)))?;
     Ok(CreateGrantResponse {
-        grant_token: node.store.grants.tokens.issue(&id, &grant_id)?,
+        grant_token: node.store.grants.issue_token(&id, &grant_id)?,
         grant_id,
     })
 }

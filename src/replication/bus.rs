@@ -14,6 +14,7 @@ use parking_lot::Mutex;
 use tokio::sync::Notify;
 
 use super::event::Envelope;
+use crate::durable::{Change, Journal};
 use crate::node::Node;
 
 /// The bus of one cluster.
@@ -26,13 +27,18 @@ pub struct Bus {
     nodes: OnceLock<BTreeMap<String, Weak<Node>>>,
     /// Wakes the delivery task when something is queued or the settings change.
     wake: Notify,
+    /// Where queued and delivered events are recorded (issue 9: undelivered events are
+    /// durable, a cut Region's queue included).
+    journal: Journal,
 }
 
 #[derive(Debug, Default)]
 struct BusState {
     delay: Duration,
     cut: BTreeSet<String>,
-    queue: VecDeque<(Instant, Envelope)>,
+    /// (due, sequence number, event).
+    queue: VecDeque<(Instant, u64, Envelope)>,
+    next_seq: u64,
     delivered: u64,
     /// Fault injection for tests: deliver every event twice.
     duplicate: bool,
@@ -52,8 +58,8 @@ pub struct BusStatus {
 }
 
 impl Bus {
-    /// A bus with the given delivery delay.
-    pub fn new(delay: Duration) -> Arc<Bus> {
+    /// A bus with the given delivery delay, journaling into `journal`.
+    pub fn new(delay: Duration, journal: Journal) -> Arc<Bus> {
         Arc::new(Bus {
             state: Mutex::new(BusState {
                 delay,
@@ -61,7 +67,22 @@ impl Bus {
             }),
             nodes: OnceLock::new(),
             wake: Notify::new(),
+            journal,
         })
+    }
+
+    /// Recovery: queues an undelivered event read from the data dir (due at once; journals
+    /// nothing). Call in sequence order, before [`Bus::connect`]'s first delivery.
+    pub fn install(&self, seq: u64, envelope: Envelope) {
+        let mut st = self.state.lock();
+        st.next_seq = st.next_seq.max(seq + 1);
+        st.queue.push_back((Instant::now(), seq, envelope));
+    }
+
+    /// Delivers everything that can be delivered now (after recovery).
+    pub fn resume(&self) {
+        self.deliver(false);
+        self.wake.notify_one();
     }
 
     /// Connects the nodes (once, at start-up).
@@ -97,10 +118,16 @@ impl Bus {
             let due = Instant::now() + st.delay;
             let dup = st.duplicate;
             for e in events {
-                if dup {
-                    st.queue.push_back((due, e.clone()));
+                let copies = if dup { 2 } else { 1 };
+                for _ in 0..copies {
+                    let seq = st.next_seq;
+                    st.next_seq += 1;
+                    self.journal.record(|| Change::BusEvent {
+                        seq,
+                        envelope: Some(e.clone()),
+                    });
+                    st.queue.push_back((due, seq, e.clone()));
                 }
-                st.queue.push_back((due, e));
             }
             st.delay.is_zero()
         };
@@ -119,22 +146,22 @@ impl Bus {
             let next = {
                 let mut st = self.state.lock();
                 let now = Instant::now();
-                let pos = st.queue.iter().position(|(due, e)| {
+                let pos = st.queue.iter().position(|(due, _, e)| {
                     !st.cut.contains(&e.to) && !st.cut.contains(&e.from) && (force || *due <= now)
                 });
                 // Keep per-destination FIFO: only take an event if no earlier event to the
                 // same Region is still waiting.
                 pos.and_then(|p| {
-                    let to = st.queue[p].1.to.clone();
-                    let blocked = st.queue.iter().take(p).any(|(_, e)| e.to == to);
+                    let to = st.queue[p].2.to.clone();
+                    let blocked = st.queue.iter().take(p).any(|(_, _, e)| e.to == to);
                     if blocked {
                         None
                     } else {
-                        st.queue.remove(p).map(|(_, e)| e)
+                        st.queue.remove(p).map(|(_, seq, e)| (seq, e))
                     }
                 })
             };
-            let Some(env) = next else {
+            let Some((seq, env)) = next else {
                 return n;
             };
             if let Some(node) = self
@@ -145,6 +172,12 @@ impl Bus {
             {
                 super::apply::apply(&node, &env);
             }
+            // Recorded after the apply's own changes: a crash in between re-delivers the
+            // event, which the idempotent apply makes harmless.
+            self.journal.record(|| Change::BusEvent {
+                seq,
+                envelope: None,
+            });
             self.state.lock().delivered += 1;
             n += 1;
         }
@@ -209,7 +242,7 @@ impl Bus {
     pub fn status(&self) -> BusStatus {
         let st = self.state.lock();
         let mut queued = BTreeMap::new();
-        for (_, e) in &st.queue {
+        for (_, _, e) in &st.queue {
             *queued.entry(e.to.clone()).or_insert(0) += 1;
         }
         BusStatus {
@@ -227,8 +260,8 @@ impl Bus {
                 let st = self.state.lock();
                 st.queue
                     .iter()
-                    .filter(|(_, e)| !st.cut.contains(&e.to) && !st.cut.contains(&e.from))
-                    .map(|(due, _)| due.saturating_duration_since(Instant::now()))
+                    .filter(|(_, _, e)| !st.cut.contains(&e.to) && !st.cut.contains(&e.from))
+                    .map(|(due, _, _)| due.saturating_duration_since(Instant::now()))
                     .min()
                     .unwrap_or(Duration::from_secs(3600))
             };

@@ -5,7 +5,7 @@
 use crate::domain::multi_region::{ReplicaLocal, Report, Snapshot};
 
 /// One replication message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Event {
     /// The primary's shared properties (to every replica).
     Snapshot(Snapshot),
@@ -40,7 +40,7 @@ impl Event {
 }
 
 /// An event addressed from one Region to another.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Envelope {
     /// Sending Region.
     pub from: String,
