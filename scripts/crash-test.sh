@@ -27,7 +27,8 @@ PY="$VENV/bin/python"
 REGIONS=(us-east-1 eu-west-1 ap-southeast-2)
 # Wrapping key pairs from start-up on; a replication bus delay, so that acknowledged changes
 # are often still queued for another Region when the server is killed.
-CLUSTER_EXTRA_TOML=$'[import]\nprefill = true\n\n[replication]\ndelay_ms = 150'
+BUS_DELAY_MS=150
+CLUSTER_EXTRA_TOML=$'[import]\nprefill = true\n\n[replication]\ndelay_ms = '"$BUS_DELAY_MS"
 DATA_DIR="$TMP/data"
 
 # The driver starts, kills and restarts the server itself and writes its pid here; the
@@ -65,7 +66,7 @@ unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_
 
 args=(--bin "$BIN" --config "$CONFIG" --data-dir "$DATA_DIR" --log "$TMP/server.log"
       --pid-file "$TMP/server.pid" --gateway "http://127.0.0.1:$GATEWAY_PORT"
-      --account 111122223333)
+      --account 111122223333 --bus-delay-ms "$BUS_DELAY_MS")
 for i in "${!REGIONS[@]}"; do
     args+=(--region "${REGIONS[$i]}=http://127.0.0.1:${PORTS[$((i + 1))]}")
 done

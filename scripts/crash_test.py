@@ -61,7 +61,8 @@ WRAPPINGS = ("RSA_AES_KEY_WRAP_SHA_256", "RSAES_OAEP_SHA_256")
 # The simulated clock moves at most this far in a run: below the 24 h validity of an import
 # token and far below the 7-day minimum deletion window, so nothing the workers made expires.
 CLOCK_BUDGET = 20 * 3600
-MAX_KEYS_PER_WORKER = 24
+MAX_KEYS_PER_WORKER = 36  # in all; keys scheduled for deletion make room for new ones
+MAX_LIVE_KEYS_PER_WORKER = 14
 MAX_ALIASES_PER_WORKER = 6
 MAX_MATERIALS = 12
 WILD = object()  # "any value" in an expected view
@@ -519,7 +520,8 @@ class Worker:
         live = [k for k in self.keys]
         usable = [(k, r) for k in live for r in k.regions if k.usable(r)]
         not_deleting = [(k, r) for k in live for r, c in k.regions.items() if c.deletion is None]
-        if len(self.keys) < MAX_KEYS_PER_WORKER:
+        n_live = sum(1 for k in live if k.regions[k.primary].deletion is None)
+        if len(self.keys) < MAX_KEYS_PER_WORKER and n_live < MAX_LIVE_KEYS_PER_WORKER:
             choices.append((3.0, self.act_create, ()))
         if usable:
             choices.append((4.0, self.act_encrypt, (usable,)))
@@ -527,7 +529,8 @@ class Worker:
             deletable = [(k, r) for k, r in usable
                          if not (k.external and k.mr and r != k.primary)]
             if len(usable) > 6 and deletable:
-                choices.append((0.5, self.act_schedule, (deletable,)))
+                weight = 1.0 if n_live >= MAX_LIVE_KEYS_PER_WORKER - 2 else 0.4
+                choices.append((weight, self.act_schedule, (deletable,)))
         if not_deleting:
             choices.append((2.0, self.act_tag, (not_deleting,)))
         rot = [k for k in live if not k.external and k.regions[k.primary].deletion is None
@@ -1167,6 +1170,8 @@ def main():
     ap.add_argument("--seed", type=int)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--workers", type=int, default=6)
+    ap.add_argument("--bus-delay-ms", type=int, default=150,
+                    help="the [replication] delay_ms of the configuration")
     args = ap.parse_args()
     if args.fake_kill:
         args.no_data_dir = True
@@ -1209,7 +1214,17 @@ def main():
             t0 = time.monotonic()
             for t in threads:
                 t.start()
-            time.sleep(duration)
+            # For the last moments before the kill the bus holds every event back, so that
+            # acknowledged changes are queued for other Regions when the server dies.
+            hold = min(duration / 2, rrng.uniform(0.2, 0.8))
+            time.sleep(duration - hold)
+            queued = None
+            try:
+                admin(args.gateway, "/_kmsim/bus/delay", {"milliseconds": 3_600_000})
+                time.sleep(hold)
+                queued = sum((admin(args.gateway, "/_kmsim/bus").get("queued") or {}).values())
+            except (Lost, Unexpected) as e:
+                print(f"# {label}: holding the bus back: {e}", flush=True)
             died_alone = not server.alive()
             if args.no_data_dir:
                 stop.set()
@@ -1220,7 +1235,8 @@ def main():
                 t.join(timeout=120)
             hung = [t.name for t in threads if t.is_alive()]
             acked = sum(w.acked for w in workers) - before
-            print(f"# {label}: {acked} acknowledged changes in {time.monotonic() - t0:.1f} s",
+            print(f"# {label}: {acked} acknowledged changes in {time.monotonic() - t0:.1f} s, "
+                  f"{queued} replication events queued at the {'stop' if args.no_data_dir else 'kill'}",
                   flush=True)
             report.check(not died_alone, f"{label}: the server ran until it was killed")
             report.check(not hung, f"{label}: every worker stopped", hung)
@@ -1242,6 +1258,10 @@ def main():
                                     [problem]):
                     break
             t1 = time.monotonic()
+            try:  # back to the configured delay (whether or not the server kept the hold)
+                admin(args.gateway, "/_kmsim/bus/delay", {"milliseconds": args.bus_delay_ms})
+            except (Lost, Unexpected) as e:
+                report.check(False, f"{label}: POST /_kmsim/bus/delay", [str(e)])
             Checker(world, workers, report).run(label, crashed=not args.no_data_dir)
             print(f"# {label}: checked in {time.monotonic() - t1:.1f} s", flush=True)
             tokens = sum(w.token_checks[0] for w in workers)

@@ -136,7 +136,10 @@ impl Cluster {
         let bind = StartError::Bind;
         // The data dir first: a refused one stops start-up before anything is bound.
         let opened = match &config.storage.data_dir {
-            Some(dir) => Some(data_dir::open(dir).map_err(StartError::DataDir)?),
+            Some(dir) => {
+                let regions: Vec<String> = config.regions.iter().map(|r| r.name.clone()).collect();
+                Some(data_dir::open(dir, &regions).map_err(StartError::DataDir)?)
+            }
             None => None,
         };
         let (journal, records, lock) = match opened {

@@ -51,19 +51,6 @@ pub struct Restored {
     pub events: usize,
 }
 
-/// The Region a regional change belongs to.
-fn region_of(c: &Change) -> Option<&str> {
-    match c {
-        Change::Key { region, .. }
-        | Change::Alias { region, .. }
-        | Change::Grants { region, .. }
-        | Change::GrantTokenKey { region, .. }
-        | Change::ImportToken { region, .. }
-        | Change::Orphan { region, .. } => Some(region),
-        Change::Clock { .. } | Change::BusEvent { .. } | Change::Wipe => None,
-    }
-}
-
 /// Installs `records` (as [`crate::durable::tables::load`] returns them) into the nodes and
 /// the bus. A record for a Region the configuration does not have is an error (the data
 /// would otherwise be unreachable, and lost by the next reset).
@@ -75,7 +62,7 @@ pub fn restore(
     let mut cache = KeyCache::default();
     let mut out = Restored::default();
     for c in records {
-        match region_of(&c) {
+        match c.region() {
             Some(region) => {
                 let node = nodes.get(region).ok_or_else(|| {
                     format!(

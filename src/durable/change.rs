@@ -86,6 +86,21 @@ pub enum Change {
     Wipe,
 }
 
+impl Change {
+    /// The Region a regional record belongs to (`None`: the clock, the bus, a reset).
+    pub fn region(&self) -> Option<&str> {
+        match self {
+            Change::Key { region, .. }
+            | Change::Alias { region, .. }
+            | Change::Grants { region, .. }
+            | Change::GrantTokenKey { region, .. }
+            | Change::ImportToken { region, .. }
+            | Change::Orphan { region, .. } => Some(region),
+            Change::Clock { .. } | Change::BusEvent { .. } | Change::Wipe => None,
+        }
+    }
+}
+
 /// An import token's binding, with its wrapping private key as PKCS#8 DER (so an import
 /// after a restart still unwraps, I-7).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

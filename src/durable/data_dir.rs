@@ -10,7 +10,7 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use redb::Database;
+use redb::{Database, ReadOnlyDatabase, ReadableDatabase};
 
 use super::change::Change;
 use super::tables::{self, FORMAT_VERSION};
@@ -44,8 +44,8 @@ const LOCK_FILE: &str = "LOCK";
 const DB_FILE: &str = "state.redb";
 const MAGIC: &str = "kmsim-data-dir";
 
-/// Opens (or creates) the data dir at `path`.
-pub fn open(path: &Path) -> Result<Opened, Refused> {
+/// Opens (or creates) the data dir at `path` for a cluster of `regions`.
+pub fn open(path: &Path, regions: &[String]) -> Result<Opened, Refused> {
     let name = path.display();
     let refuse = |why: String| Refused(format!("data dir {name}: {why}"));
     if path.exists() && !path.is_dir() {
@@ -94,34 +94,72 @@ pub fn open(path: &Path) -> Result<Opened, Refused> {
             .map_err(|e| refuse(format!("cannot write {FORMAT_FILE}: {e}")))?;
     }
     let created = !db_path.exists();
-    let db = if created {
+    if created {
         let db = Database::builder()
             .create(&db_path)
             .map_err(|e| refuse(format!("cannot create {DB_FILE}: {e}")))?;
         tables::initialise(&db).map_err(|e| refuse(format!("cannot initialise {DB_FILE}: {e}")))?;
-        db
-    } else {
-        Database::builder()
-            .open(&db_path)
-            .map_err(|e| refuse(format!("{DB_FILE} is corrupt or unreadable: {e}")))?
-    };
-    match tables::stored_format(&db) {
-        Ok(Some(FORMAT_VERSION)) => {}
-        Ok(Some(v)) => {
-            return Err(refuse(format!(
-                "{DB_FILE} has format version {v}; this kmsim reads version {FORMAT_VERSION}"
-            )))
-        }
-        Ok(None) => return Err(refuse(format!("{DB_FILE} has no format version: corrupt"))),
-        Err(e) => return Err(refuse(format!("{DB_FILE} is corrupt: {e}"))),
+        return Ok(Opened {
+            db,
+            lock,
+            records: Vec::new(),
+            created,
+        });
     }
-    let records = tables::load(&db).map_err(|e| refuse(format!("{DB_FILE} is corrupt: {e}")))?;
+    // Read everything through a read-only handle first, so a refusal writes nothing. Only a
+    // database left open by a crash needs redb's repair, which takes a writable open.
+    let records = match ReadOnlyDatabase::open(&db_path) {
+        Ok(ro) => Some(read_all(&ro, regions).map_err(&refuse)?),
+        Err(redb::DatabaseError::RepairAborted) => {
+            let db = Database::builder()
+                .open(&db_path)
+                .map_err(|e| refuse(format!("{DB_FILE} is corrupt or unreadable: {e}")))?;
+            drop(db);
+            None
+        }
+        Err(e) => return Err(refuse(format!("{DB_FILE} is corrupt or unreadable: {e}"))),
+    };
+    let db = Database::builder()
+        .open(&db_path)
+        .map_err(|e| refuse(format!("{DB_FILE} is corrupt or unreadable: {e}")))?;
+    // After a repair, read from the repaired database.
+    let records = match records {
+        Some(r) => r,
+        None => read_all(&db, regions).map_err(&refuse)?,
+    };
     Ok(Opened {
         db,
         lock,
         records,
         created,
     })
+}
+
+/// The format check, every record, and the check that every Region they name is configured
+/// (state of an unconfigured Region would be unreachable, and lost at the next reset).
+fn read_all(db: &impl ReadableDatabase, regions: &[String]) -> Result<Vec<Change>, String> {
+    match tables::stored_format(db) {
+        Ok(Some(FORMAT_VERSION)) => {}
+        Ok(Some(v)) => {
+            return Err(format!(
+                "{DB_FILE} has format version {v}; this kmsim reads version {FORMAT_VERSION}"
+            ))
+        }
+        Ok(None) => return Err(format!("{DB_FILE} has no format version: corrupt")),
+        Err(e) => return Err(format!("{DB_FILE} is corrupt: {e}")),
+    }
+    let records = tables::load(db).map_err(|e| format!("{DB_FILE} is corrupt: {e}"))?;
+    if let Some(r) = records
+        .iter()
+        .filter_map(Change::region)
+        .find(|r| !regions.iter().any(|c| c == r))
+    {
+        return Err(format!(
+            "it holds state of Region {r}, which the configuration does not have (configured: {})",
+            regions.join(", ")
+        ));
+    }
+    Ok(records)
 }
 
 /// `kmsim-data-dir 1`: anything else (a newer or unknown version, or garbage) is refused.

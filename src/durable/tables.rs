@@ -155,7 +155,7 @@ pub fn write(db: &Database, batch: &[Change]) -> Result<(), redb::Error> {
 }
 
 /// The format version stamped in the database, if any.
-pub fn stored_format(db: &Database) -> Result<Option<u32>, String> {
+pub fn stored_format(db: &impl ReadableDatabase) -> Result<Option<u32>, String> {
     let tx = db.begin_read().map_err(|e| e.to_string())?;
     let meta = match tx.open_table(META) {
         Ok(t) => t,
@@ -176,7 +176,7 @@ pub fn stored_format(db: &Database) -> Result<Option<u32>, String> {
 /// Every stored record, as the change that recreates it: keys first, then what refers to
 /// them (aliases, grants, tokens), then the bus queue in publication order. Any unreadable
 /// record is an error naming it.
-pub fn load(db: &Database) -> Result<Vec<Change>, String> {
+pub fn load(db: &impl ReadableDatabase) -> Result<Vec<Change>, String> {
     let e = |e: redb::Error| e.to_string();
     let tx = db.begin_read().map_err(|x| e(x.into()))?;
     let mut out = Vec::new();

@@ -7,6 +7,7 @@ mod cli;
 mod crypto;
 mod data_key_pairs;
 mod deletion;
+mod durable;
 mod gateway;
 mod grants;
 mod import;
