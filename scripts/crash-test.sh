@@ -5,7 +5,7 @@
 # every acknowledged change is there (keys, imported materials, replicas, rotations, aliases,
 # tags, deletion schedules, import tokens, the clock offset), nothing is half-applied, every
 # recorded ciphertext decrypts in every Region holding its key, and the Regions agree after
-# POST /_kmsim/bus/drain. Then more traffic and another kill: 5 rounds by default, and a last
+# POST /_kmsim/bus/drain. Then more traffic and another kill: 8 rounds by default, and a last
 # restart after a clean SIGTERM (scripts/crash_test.py).
 #
 # Usage: scripts/crash-test.sh [--seed N] [--rounds K] [--workers W]

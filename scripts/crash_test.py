@@ -32,7 +32,6 @@ Usage (scripts/crash-test.sh runs it):
 import argparse
 import copy
 import ctypes
-import datetime as dt
 import hashlib
 import hmac
 import itertools
@@ -78,7 +77,7 @@ class Unexpected(Exception):
 
 
 def material_id(key_id, material):
-    """The simulator's KeyMaterialId formula (contract §6.1): HMAC-SHA256(material, label || id)."""
+    """The simulator's KeyMaterialId formula (contract §6.1)."""
     msg = b"aws-kms-key-material-id\x00" + key_id.encode("ascii")
     return hmac.new(material, msg, hashlib.sha256).hexdigest()
 
@@ -257,8 +256,6 @@ def compare_materials(want, got):
     if len(want) != len(got):
         diffs.append(f"materials: want {len(want)} entries, got {len(got)}: "
                      f"{[(m[:8], s, i) for m, s, i in got]}")
-    unknown = [(s, i) for m, s, i in want if m is None]
-    known = {m for m, _, _ in want if m is not None}
     for m, s, i in want:
         if m is None:
             continue
@@ -267,9 +264,7 @@ def compare_materials(want, got):
             diffs.append(f"material {m[:12]}…: missing")
         elif (s is not WILD and g[0] != s) or g[1] != i:
             diffs.append(f"material {m[:12]}…: want ({s}, {i}), got {g}")
-    rest = sorted((s, str(i)) for m, s, i in got if m not in known)
-    if len(rest) != len(unknown) and not diffs:
-        diffs.append(f"materials: {len(rest)} unexpected ids")
+    # Entries the model has no id for yet (None) are only counted.
     return diffs
 
 
@@ -517,7 +512,7 @@ class Worker:
     def step(self):
         rng = self.rng
         choices = []
-        live = [k for k in self.keys]
+        live = self.keys
         usable = [(k, r) for k in live for r in k.regions if k.usable(r)]
         not_deleting = [(k, r) for k in live for r, c in k.regions.items() if c.deletion is None]
         n_live = sum(1 for k in live if k.regions[k.primary].deletion is None)
@@ -551,7 +546,7 @@ class Worker:
                    and ((r == k.primary and not k.materials) or (k.materials and k.missing(r)))]
         if missing:
             choices.append((3.0, self.act_import_missing, (missing,)))
-        if self.w.clock_reserved + 3600 <= CLOCK_BUDGET:
+        if self.w.clock_reserved + 1800 <= CLOCK_BUDGET:
             choices.append((0.25, self.act_advance, ()))
         total = sum(c[0] for c in choices)
         x = rng.uniform(0, total)
@@ -628,9 +623,8 @@ class Worker:
 
         earlier = p["life"] != self.w.life
         try:
-            resp = self.mutate(key, region, "import_key_material",
-                               f"ImportKeyMaterial{' ' + import_type if import_type else ''} {key.id} "
-                               f"in {region}",
+            label = " ".join(x for x in ("ImportKeyMaterial", import_type, key.id) if x)
+            resp = self.mutate(key, region, "import_key_material", f"{label} in {region}",
                                apply, **kw)
         except ClientError as e:
             if earlier:
@@ -784,7 +778,7 @@ class Worker:
             self.import_missing(key, r)
 
     def act_advance(self):
-        seconds = self.rng.choice([300, 900, 1800, 3600])
+        seconds = self.rng.choice([60, 300, 900, 1800])
         with self.w.lock:
             if self.w.clock_reserved + seconds > CLOCK_BUDGET:
                 return
@@ -1088,8 +1082,9 @@ class Checker:
                            f"got {got}")
             else:
                 if k in flying:
-                    self.outcomes.append(f"{flying[k][1].label}: "
-                                         f"{'applied' if got == flying[k][1].info['new'] and got != want else 'not applied (or no change)'}")
+                    applied = got == flying[k][1].info["new"] and got != want
+                    self.outcomes.append(f"{flying[k][1].label}: " + (
+                        "applied" if applied else "not applied (or no change)"))
                 if got is not None:
                     wk.aliases[k] = got
         self.report.check(not bad, f"{label}: {n} aliases point where last acknowledged", bad)
@@ -1168,7 +1163,7 @@ def main():
     ap.add_argument("--region", action="append", default=[], metavar="NAME=URL")
     ap.add_argument("--account", default="111122223333")
     ap.add_argument("--seed", type=int)
-    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=8)
     ap.add_argument("--workers", type=int, default=6)
     ap.add_argument("--bus-delay-ms", type=int, default=150,
                     help="the [replication] delay_ms of the configuration")
@@ -1236,8 +1231,8 @@ def main():
             hung = [t.name for t in threads if t.is_alive()]
             acked = sum(w.acked for w in workers) - before
             print(f"# {label}: {acked} acknowledged changes in {time.monotonic() - t0:.1f} s, "
-                  f"{queued} replication events queued at the {'stop' if args.no_data_dir else 'kill'}",
-                  flush=True)
+                  f"{queued} replication events queued at the "
+                  f"{'stop' if args.no_data_dir else 'kill'}", flush=True)
             report.check(not died_alone, f"{label}: the server ran until it was killed")
             report.check(not hung, f"{label}: every worker stopped", hung)
             errors = [f"worker {w.wid}: {e}" for w in workers for e in w.errors]
@@ -1292,6 +1287,10 @@ def main():
                      [f"{type(e).__name__}: {e}", traceback.format_exc()])
     finally:
         server.stop()
+        try:
+            os.unlink(args.pid_file)  # stopped: nothing for the shell's cleanup to kill
+        except OSError:
+            pass
     return report.summary()
 
 

@@ -200,3 +200,63 @@ fn writer(inner: &Inner, db: Database) {
     }
     drop(db);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Many writers, one committer: every change acknowledged by `wait` is in the database.
+    #[test]
+    fn concurrent_changes_are_durable_when_acknowledged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.redb");
+        let db = Database::create(&path).unwrap();
+        super::super::tables::initialise(&db).unwrap();
+        let journal = Journal::start(db);
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut tasks = Vec::new();
+            for t in 0..16u64 {
+                let j = journal.clone();
+                tasks.push(tokio::spawn(async move {
+                    for i in 0..20u64 {
+                        j.record(|| Change::BusEvent {
+                            seq: t * 100 + i,
+                            envelope: Some(crate::replication::event::Envelope {
+                                from: "us-east-1".into(),
+                                to: "eu-west-1".into(),
+                                event: crate::replication::event::Event::ReplicaDeleted {
+                                    key_id: format!("k{t}-{i}"),
+                                    region: "eu-west-1".into(),
+                                },
+                            }),
+                        });
+                        j.wait(j.mark()).await.unwrap();
+                    }
+                }));
+            }
+            for t in tasks {
+                t.await.unwrap();
+            }
+        });
+        journal.close();
+        let db = Database::open(&path).unwrap();
+        let n = super::super::tables::load(&db)
+            .unwrap()
+            .into_iter()
+            .filter(|c| matches!(c, Change::BusEvent { .. }))
+            .count();
+        assert_eq!(n, 16 * 20);
+    }
+
+    #[test]
+    fn a_memory_journal_records_nothing_and_never_waits() {
+        let j = Journal::memory();
+        j.record(|| unreachable!("a memory journal does not build changes"));
+        assert_eq!(j.mark(), 0);
+        assert!(j.wait_blocking(0).is_ok());
+    }
+}
