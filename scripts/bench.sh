@@ -5,11 +5,16 @@
 #   3. `kmsim load` for every operation against a release server started here: every HTTP
 #      operation next to `floor` (the HTTP stack alone), imports next to openssl;
 #   4. start-up time of the default cluster to a healthy /_kmsim/health;
-#   5. optionally (SCALE_KEYS=1000000) the key-count scale bench.
+#   5. the same writes against a durable server (--data-dir on this machine's disk), as a
+#      ratio to the memory-only server: create-key, import, import-cycle, and encrypt/decrypt
+#      (which write nothing); then start-up with DURABLE_KEYS (default 100000) keys stored;
+#   6. optionally (SCALE_KEYS=1000000) the key-count scale bench.
 # Prints one table with each figure and its ratio to its limit. Stops the server it started.
 #
 # Knobs: DURATION (seconds per load run, default 5), CONCURRENCY (default 64),
-#        SCALE_KEYS (default 0 = skip; e.g. 1000000), CRITERION_TIME (seconds, default 3).
+#        SCALE_KEYS (default 0 = skip; e.g. 1000000), CRITERION_TIME (seconds, default 3),
+#        DURABLE_KEYS (default 100000; 0 skips the durable section), DATA_ROOT (where the
+#        data dir goes; default target/bench-data, i.e. this machine's disk, not a tmpfs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -17,6 +22,8 @@ DURATION=${DURATION:-5}
 CONCURRENCY=${CONCURRENCY:-64}
 SCALE_KEYS=${SCALE_KEYS:-0}
 CRITERION_TIME=${CRITERION_TIME:-3}
+DURABLE_KEYS=${DURABLE_KEYS:-100000}
+DATA_ROOT=${DATA_ROOT:-$ROOT/target/bench-data}
 OUT=$(mktemp -d)
 SERVER_PID=""
 cleanup() {
@@ -25,7 +32,7 @@ cleanup() {
         for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
         kill -9 "$SERVER_PID" 2>/dev/null || true
     fi
-    rm -rf "$OUT"
+    rm -rf "$OUT" "$DATA_ROOT/dir"
 }
 trap cleanup EXIT
 
@@ -84,15 +91,21 @@ EOF
 GW=http://127.0.0.1:${PORTS[0]}
 US=http://127.0.0.1:${PORTS[1]}
 T0=$(date +%s%N)
-"$BIN" serve --config "$CFG" >"$OUT/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 300); do
-    curl -sf "$GW/_kmsim/health" >/dev/null 2>&1 && break
-    sleep 0.005
-done
-T1=$(date +%s%N)
-STARTUP_MS=$(( (T1 - T0) / 1000000 ))
-echo "healthy after ${STARTUP_MS} ms"
+start_server() { # extra serve args...
+    "$BIN" serve --config "$CFG" "$@" >"$OUT/server.log" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 6000); do
+        curl -sf "$GW/_kmsim/health" >/dev/null 2>&1 && return 0
+        kill -0 "$SERVER_PID" 2>/dev/null || { cat "$OUT/server.log"; exit 1; }
+        sleep 0.005
+    done
+}
+stop_server() {
+    kill "$SERVER_PID"
+    for _ in $(seq 600); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.05; done
+    SERVER_PID=""
+}
+wait_pools() {
 # Let the background generators fill every wrapping-key pool before measuring anything, so
 # key generation does not compete with the measured requests.
 for _ in $(seq 600); do
@@ -104,15 +117,47 @@ full = all(r["wrappingKeysReady"]["RSA_2048"] >= 4 and r["wrappingKeysReady"]["R
 sys.exit(0 if full else 1)' && break
     sleep 0.1
 done
+}
+start_server
+T1=$(date +%s%N)
+STARTUP_MS=$(( (T1 - T0) / 1000000 ))
+echo "healthy after ${STARTUP_MS} ms"
+wait_pools
 
-declare -A RATE
-for op in floor encrypt decrypt generate-data-key get-parameters import import-cycle mrk-cycle; do
+declare -A RATE DRATE
+load_rate() { # op concurrency -> ops/s
+    local line
+    line=$("$BIN" load --endpoint "$GW" --region us-east-1 --op "$1" --concurrency "$2" --duration "$DURATION")
+    echo "$line" >&2
+    python3 -c 'import json,sys; print(json.loads(sys.argv[1])["ops_per_sec"])' "$line"
+}
+for op in floor encrypt decrypt generate-data-key get-parameters create-key import import-cycle mrk-cycle; do
     c=$CONCURRENCY
     [ "$op" = mrk-cycle ] && c=4
-    line=$("$BIN" load --endpoint "$GW" --region us-east-1 --op "$op" --concurrency "$c" --duration "$DURATION")
-    echo "$line"
-    RATE[$op]=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["ops_per_sec"])' "$line")
+    RATE[$op]=$(load_rate "$op" "$c")
 done
+
+DURABLE_STARTUP_MS=""
+if [ "$DURABLE_KEYS" -gt 0 ]; then
+    echo "== durable server (--data-dir $DATA_ROOT/dir) =="
+    stop_server
+    rm -rf "$DATA_ROOT/dir"
+    mkdir -p "$DATA_ROOT"
+    start_server --data-dir "$DATA_ROOT/dir"
+    wait_pools
+    for op in encrypt decrypt create-key import import-cycle; do
+        DRATE[$op]=$(load_rate "$op" "$CONCURRENCY")
+    done
+    # Fill the data dir up to DURABLE_KEYS keys, then time a restart to healthy.
+    "$BIN" scale --endpoint "$US" --checkpoints "$DURABLE_KEYS" >/dev/null
+    STORED=$(curl -s "$GW/_kmsim/health" >/dev/null; du -sh "$DATA_ROOT/dir" | cut -f1)
+    stop_server
+    T0=$(date +%s%N)
+    start_server --data-dir "$DATA_ROOT/dir"
+    T1=$(date +%s%N)
+    DURABLE_STARTUP_MS=$(( (T1 - T0) / 1000000 ))
+    echo "restart with >= $DURABLE_KEYS keys stored ($STORED on disk): healthy after ${DURABLE_STARTUP_MS} ms"
+fi
 
 SCALE_LINES=""
 if [ "$SCALE_KEYS" -gt 0 ]; then
@@ -136,6 +181,13 @@ row "import-cycle over HTTP, c=$CONCURRENCY (ops/s)" "${RATE[import-cycle]}" "$S
 for op in get-parameters encrypt decrypt generate-data-key; do
     row "$op over HTTP, c=$CONCURRENCY (ops/s)" "${RATE[$op]}" "${RATE[floor]}"
 done
+row "create-key over HTTP, c=$CONCURRENCY (ops/s)" "${RATE[create-key]}" "${RATE[floor]}"
+if [ "$DURABLE_KEYS" -gt 0 ]; then
+    for op in import import-cycle create-key encrypt decrypt; do
+        row "durable $op / memory $op (ops/s)" "${DRATE[$op]}" "${RATE[$op]}"
+    done
+    printf '%-52s %14s %14s\n' "durable start-up, $DURABLE_KEYS keys stored (ms)" "$DURABLE_STARTUP_MS" "2000"
+fi
 printf '%-52s %14s\n' "floor: GET /_kmsim/health (ops/s)" "${RATE[floor]}"
 printf '%-52s %14s\n' "mrk-cycle, c=4 (cycles/s)" "${RATE[mrk-cycle]}"
 printf '%-52s %14s %14s\n' "start-up to healthy (ms)" "$STARTUP_MS" "300"

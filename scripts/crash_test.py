@@ -76,6 +76,11 @@ class Unexpected(Exception):
     """A request failed in a way the model did not foresee."""
 
 
+class Skip(Exception):
+    """The bus is held back before a kill: an action that waits for a delivery stops here (the
+    model stays consistent; a later action goes on from where it stopped)."""
+
+
 def material_id(key_id, material):
     """The simulator's KeyMaterialId formula (contract §6.1)."""
     msg = b"aws-kms-key-material-id\x00" + key_id.encode("ascii")
@@ -115,6 +120,7 @@ class Copy:
         self.tags = dict(tags)
         self.deletion = None  # {"window": N, "date": datetime or None (unknown)}
         self.imported = set()  # EXTERNAL: material ids imported in this Region
+        self.seen = True  # a replica the worker has seen exist (the bus delivers it later)
 
 
 class Key:
@@ -130,6 +136,7 @@ class Key:
         self.pending = None  # EXTERNAL: imported NEW_KEY_MATERIAL not rotated to yet
         self.secrets = {}  # EXTERNAL: id -> material
         self.created = created
+        self.broken = False  # failed a check: reported once, then left alone
 
     @property
     def external(self):
@@ -150,6 +157,10 @@ class Key:
 
     def usable(self, r):
         return r in self.regions and self.state(r) == "Enabled"
+
+    def ready(self, r):
+        """Usable, and known to the worker to exist in Region r."""
+        return self.usable(r) and self.regions[r].seen
 
     def missing(self, r):
         """EXTERNAL: the materials Region r still has to import (pending one last)."""
@@ -400,6 +411,7 @@ class World:
         self.clock_acked = 0  # seconds of acknowledged advances
         self.clock_reserved = 0  # acked + in flight (the budget)
         self.last_now = 0.0
+        self.holding = threading.Event()  # the bus is held back before a kill
         self.life = 0  # server lives: tokens from an earlier life must still work
 
     def arn(self, region, key_id):
@@ -465,6 +477,8 @@ class Worker:
     def wait_for(self, what, fn, timeout=10):
         t0 = time.monotonic()
         while True:
+            if self.w.holding.is_set():
+                raise Skip(what)
             if fn():
                 return
             if time.monotonic() - t0 > timeout:
@@ -512,9 +526,10 @@ class Worker:
     def step(self):
         rng = self.rng
         choices = []
-        live = self.keys
-        usable = [(k, r) for k in live for r in k.regions if k.usable(r)]
-        not_deleting = [(k, r) for k in live for r, c in k.regions.items() if c.deletion is None]
+        live = [k for k in self.keys if not k.broken]
+        usable = [(k, r) for k in live for r in k.regions if k.ready(r)]
+        not_deleting = [(k, r) for k in live for r, c in k.regions.items()
+                        if c.deletion is None and c.seen]
         n_live = sum(1 for k in live if k.regions[k.primary].deletion is None)
         if len(self.keys) < MAX_KEYS_PER_WORKER and n_live < MAX_LIVE_KEYS_PER_WORKER:
             choices.append((3.0, self.act_create, ()))
@@ -534,7 +549,7 @@ class Worker:
             choices.append((1.2, self.act_rotate, (rot,)))
         rot_ext = [k for k in live if k.external and k.usable(k.primary)
                    and len(k.materials) < MAX_MATERIALS
-                   and all(c.deletion is None for c in k.regions.values())]
+                   and all(c.deletion is None and c.seen for c in k.regions.values())]
         if rot_ext:
             choices.append((0.8, self.act_rotate_external, (rot_ext,)))
         repl = [k for k in live if k.mr and k.usable(k.primary)
@@ -542,7 +557,7 @@ class Worker:
         if repl:
             choices.append((1.2, self.act_replicate, (repl,)))
         missing = [(k, r) for k in live if k.external for r, c in k.regions.items()
-                   if c.deletion is None
+                   if c.deletion is None and c.seen
                    and ((r == k.primary and not k.materials) or (k.materials and k.missing(r)))]
         if missing:
             choices.append((3.0, self.act_import_missing, (missing,)))
@@ -560,6 +575,8 @@ class Worker:
             self.errors.append(f"{fn.__name__}: unexpected {err_text(e)}")
         except Unexpected as e:
             self.errors.append(f"{fn.__name__}: {e}")
+        except Skip:
+            time.sleep(0.02)
 
     # --- actions ---
 
@@ -769,11 +786,13 @@ class Worker:
 
         def apply(k, resp):
             k.regions[r] = Copy(desc, tags)
+            k.regions[r].seen = False
 
         self.mutate(key, key.primary, "replicate_key", f"ReplicateKey {key.id} to {r}", apply,
                     KeyId=key.id, ReplicaRegion=r, Description=desc,
                     Tags=[{"TagKey": a, "TagValue": b} for a, b in tags.items()])
         self.wait_for(f"replica of {key.id} in {r}", lambda: self.exists(r, key.id))
+        key.regions[r].seen = True
         if key.external:
             self.import_missing(key, r)
 
@@ -940,7 +959,7 @@ class Checker:
         w.last_now = max(w.last_now, clock.get("now", 0))
 
     def check_keys(self, label):
-        keys = [k for wk in self.workers for k in wk.keys]
+        keys = [k for wk in self.workers for k in wk.keys if not k.broken]
         pending = {}
         for wk in self.workers:
             op = wk.inflight
@@ -952,9 +971,8 @@ class Checker:
         for key, obs in zip(keys, observed):
             candidates = [key]
             if key.id in pending:
-                wk, op = pending[key.id]
                 after = copy.deepcopy(key)
-                op.apply(after, None)
+                pending[key.id][1].apply(after, None)
                 candidates.append(after)
             results = []
             for cand in candidates:
@@ -966,13 +984,20 @@ class Checker:
             if match is None:
                 what = f"key {key.id} (worker {key.owner}, {key.origin}, " \
                        f"{'multi-Region' if key.mr else 'single-Region'}, primary {key.primary})"
-                if len(candidates) > 1:
-                    what += f"; in flight: {pending[key.id][1].label} (neither before nor after)"
-                bad.append(what + ":\n  " + "\n  ".join(results[0][:8]))
-                # Continue from what the server says, so later rounds check later changes.
-                self.adopt_observed(key, obs)
+                if len(candidates) == 1:
+                    bad.append(what + ":\n  " + "\n  ".join(results[0][:8]))
+                else:
+                    bad.append(
+                        f"{what}; in flight: {pending[key.id][1].label}, found neither "
+                        f"applied nor not applied:\n  if not applied:\n    "
+                        + "\n    ".join(results[0][:6]) + "\n  if applied:\n    "
+                        + "\n    ".join(results[1][:6]))
+                # Reported once; later rounds leave this key alone.
+                key.broken = True
                 continue
             chosen = candidates[match]
+            for c in chosen.regions.values():
+                c.seen = True  # it exists: the check found it
             if len(candidates) > 1:
                 self.outcomes.append(f"{pending[key.id][1].label}: "
                                      f"{'applied' if match else 'not applied'}")
@@ -981,35 +1006,13 @@ class Checker:
                 owner = pending[key.id][0]
                 owner.keys[owner.keys.index(key)] = chosen
         n_copies = sum(1 for o in observed for v in o.values() if v is not None)
+        broken = sum(1 for wk in self.workers for k in wk.keys if k.broken) - len(bad)
         return self.report.check(
             not bad, f"{label}: {len(keys)} keys ({n_copies} Region copies) are in their last "
                      f"acknowledged state (state, description, deletion, tags, replicas, "
-                     f"materials, rotations)", bad)
-
-    @staticmethod
-    def adopt_observed(key, obs):
-        pv = obs.get(key.primary)
-        if pv is None:
-            return
-        for r in list(key.regions):
-            if obs.get(r) is None:
-                del key.regions[r]
-        for r, v in obs.items():
-            if v is None or r not in key.regions:
-                continue
-            c = key.regions[r]
-            c.tags = dict(v["Tags"])
-            c.description = v["Description"]
-            if v["KeyState"] in ("PendingDeletion", "PendingReplicaDeletion"):
-                c.deletion = {"window": v["Deletion (window, date)"][0],
-                              "date": v["Deletion (window, date)"][1]}
-            else:
-                c.deletion = None
-            c.imported = {m for m, _, i in v["materials"] if i == "IMPORTED"}
-        key.materials = [m for m, _, _ in pv["materials"]]
-        key.current = pv["CurrentKeyMaterialId"]
-        key.pending = next((m for m, s, _ in pv["materials"] if s and s.startswith("PENDING")),
-                           None)
+                     f"materials, rotations)"
+                     + (f"; {broken} keys left out after earlier failures" if broken else ""),
+            bad)
 
     def check_strays(self, label):
         """No key exists that no request made; a CreateKey in flight made all of its key or
@@ -1090,7 +1093,7 @@ class Checker:
         self.report.check(not bad, f"{label}: {n} aliases point where last acknowledged", bad)
 
     def check_ciphers(self, label):
-        by_id = {k.id: k for wk in self.workers for k in wk.keys}
+        by_id = {k.id: k for wk in self.workers for k in wk.keys if not k.broken}
         jobs = []
         for wk in self.workers:
             for c in wk.ciphers:
@@ -1125,7 +1128,7 @@ class Checker:
         bad, n = [], 0
         for wk in self.workers:
             for key in wk.keys:
-                if not key.mr:
+                if not key.mr or key.broken:
                     continue
                 obs = {r: v for r, v in self.observed.get(key.id, {}).items() if v is not None}
                 if len(obs) < 2:
@@ -1215,6 +1218,7 @@ def main():
             time.sleep(duration - hold)
             queued = None
             try:
+                world.holding.set()
                 admin(args.gateway, "/_kmsim/bus/delay", {"milliseconds": 3_600_000})
                 time.sleep(hold)
                 queued = sum((admin(args.gateway, "/_kmsim/bus").get("queued") or {}).values())
@@ -1228,6 +1232,7 @@ def main():
                 stop.set()
             for t in threads:
                 t.join(timeout=120)
+            world.holding.clear()
             hung = [t.name for t in threads if t.is_alive()]
             acked = sum(w.acked for w in workers) - before
             print(f"# {label}: {acked} acknowledged changes in {time.monotonic() - t0:.1f} s, "

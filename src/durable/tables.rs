@@ -338,7 +338,7 @@ mod tests {
                 |(region, n, target, keep)| Change::Alias {
                     region,
                     name: format!("alias/a{n}"),
-                    alias: keep.then(|| Alias {
+                    alias: keep.then_some(Alias {
                         target,
                         created: 1,
                         updated: n as i64,

@@ -23,6 +23,8 @@ pub enum Op {
     GenerateDataKey,
     /// GetParametersForImport RSAES_OAEP_SHA_256 / RSA_2048.
     GetParameters,
+    /// CreateKey (SYMMETRIC_DEFAULT, AWS_KMS): a write with fresh material every time.
+    CreateKey,
     /// ImportKeyMaterial alone (parameters fetched and material wrapped in setup).
     Import,
     /// CreateKey + GetParametersForImport + client-side wrap + ImportKeyMaterial.
@@ -34,12 +36,13 @@ pub enum Op {
 
 impl Op {
     /// Every operation, in the order the bench script runs them.
-    pub const ALL: [Op; 8] = [
+    pub const ALL: [Op; 9] = [
         Op::Floor,
         Op::Encrypt,
         Op::Decrypt,
         Op::GenerateDataKey,
         Op::GetParameters,
+        Op::CreateKey,
         Op::Import,
         Op::ImportCycle,
         Op::MrkCycle,
@@ -53,6 +56,7 @@ impl Op {
             Op::Decrypt => "decrypt",
             Op::GenerateDataKey => "generate-data-key",
             Op::GetParameters => "get-parameters",
+            Op::CreateKey => "create-key",
             Op::Import => "import",
             Op::ImportCycle => "import-cycle",
             Op::MrkCycle => "mrk-cycle",
@@ -156,6 +160,7 @@ impl Worker {
         let plain = STANDARD.encode(vec![0x5au8; 1024]);
         match cfg.op {
             Op::Floor | Op::ImportCycle | Op::MrkCycle => {}
+            Op::CreateKey => {}
             Op::Encrypt | Op::GenerateDataKey => w.key_id = create_key(c, json!({})).await?,
             Op::Decrypt => {
                 w.key_id = create_key(c, json!({})).await?;
@@ -185,6 +190,7 @@ impl Worker {
                 "GenerateDataKey",
                 &json!({"KeyId": w.key_id, "KeySpec": "AES_256"}),
             )),
+            Op::CreateKey => Some(c.prepare("CreateKey", &json!({}))),
             Op::GetParameters => Some(c.prepare(
                 "GetParametersForImport",
                 &json!({"KeyId": w.key_id, "WrappingAlgorithm": "RSAES_OAEP_SHA_256", "WrappingKeySpec": "RSA_2048"}),
@@ -198,7 +204,7 @@ impl Worker {
     pub async fn step(&mut self, c: &Client) -> Result<bool, String> {
         match self.op {
             Op::Floor => c.health().await.map(|_| true),
-            Op::Encrypt | Op::Decrypt | Op::GenerateDataKey | Op::GetParameters => {
+            Op::Encrypt | Op::Decrypt | Op::GenerateDataKey | Op::GetParameters | Op::CreateKey => {
                 let p = self.request.as_ref().ok_or("no prepared request")?;
                 c.send(p).await.map(|_| true)
             }
