@@ -715,8 +715,9 @@ class Worker:
         else:
             return
         old = self.aliases.get((region, name))
-        op = Op("alias", f"{op_name} {name} in {region}", region=region, name=name, old=old,
-                new=key.id)
+        what = "UpdateAlias" if op_name == "update_alias" else "CreateAlias"
+        op = Op("alias", f"{what} {name} -> {key.id} in {region}", region=region, name=name,
+                old=old, new=key.id)
         self.call(region, op_name, op, AliasName=name, TargetKeyId=key.id)
         self.aliases[(region, name)] = key.id
 

@@ -17,3 +17,5 @@ export KMSIM_BIN="${KMSIM_BIN:-$PWD/target/debug/kmsim}"
 scripts/e2e-cli.sh
 scripts/e2e-boto3.sh
 scripts/e2e-walkthrough.sh
+# Durability: kill -9 at random moments under concurrent traffic, restart, check (issue 9).
+scripts/crash-test.sh

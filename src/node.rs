@@ -238,6 +238,20 @@ impl Node {
             .ok_or_else(|| self.key_not_found(id))
     }
 
+    /// Changes key `id` atomically and sends the events `f` returns with it, journaled in one
+    /// group with the change (see [`Store::update_emitting`]).
+    pub fn update_key_emitting<T>(
+        &self,
+        id: &str,
+        f: impl FnOnce(
+            &mut crate::domain::key::Key,
+        ) -> KmsResult<(T, Vec<crate::replication::event::Envelope>)>,
+    ) -> KmsResult<T> {
+        self.store
+            .update_emitting(id, self.now(), f)
+            .unwrap_or_else(|| Err(self.key_not_found(id)))
+    }
+
     /// Changes key `id` atomically (see [`Store::update`]).
     pub fn update_key<T>(
         &self,

@@ -147,24 +147,42 @@ impl Store {
         now: Millis,
         f: impl FnOnce(&mut Key) -> KmsResult<T>,
     ) -> Option<KmsResult<T>> {
+        self.update_emitting(id, now, |k| f(k).map(|v| (v, Vec::new())))
+    }
+
+    /// [`Store::update`] for a change that sends events of its own besides those the change
+    /// implies (ReplicateKey's CreateReplica). The key and every event are journaled as one
+    /// group, so a crash keeps both or neither.
+    pub fn update_emitting<T>(
+        &self,
+        id: &str,
+        now: Millis,
+        f: impl FnOnce(&mut Key) -> KmsResult<(T, Vec<Envelope>)>,
+    ) -> Option<KmsResult<T>> {
         self.apply_time(id, now);
-        let (out, events) = {
+        let (out, staged) = {
             let mut entry = self.keys.get_mut(id)?;
             let mut copy = entry.clone();
             let before = Before::of(&copy);
             match f(&mut copy) {
-                Ok(v) => {
-                    let events = before
+                Ok((v, extra)) => {
+                    let mut events = before
                         .map(|b| b.events(&mut copy, &self.region))
                         .unwrap_or_default();
+                    events.extend(extra);
                     *entry = copy;
-                    self.journal.record(|| self.put(&entry));
-                    (Ok(v), events)
+                    let staged = self.bus.stage(events);
+                    self.journal.record_all(|| {
+                        let mut changes = vec![self.put(&entry)];
+                        changes.extend(crate::replication::bus::queued_changes(&staged));
+                        changes
+                    });
+                    (Ok(v), staged)
                 }
                 Err(e) => (Err(e), Vec::new()),
             }
         };
-        self.bus.publish(events);
+        self.bus.enqueue(staged);
         Some(out)
     }
 
@@ -218,8 +236,13 @@ impl Store {
                             .map(|b| b.events(&mut copy, &self.region))
                             .unwrap_or_default();
                         *k = copy;
-                        self.journal.record(|| self.put(&k));
-                        (false, events)
+                        let staged = self.bus.stage(events);
+                        self.journal.record_all(|| {
+                            let mut changes = vec![self.put(&k)];
+                            changes.extend(crate::replication::bus::queued_changes(&staged));
+                            changes
+                        });
+                        (false, staged)
                     } else {
                         (false, Vec::new())
                     }
@@ -229,7 +252,7 @@ impl Store {
         if remove {
             self.remove(id);
         }
-        self.bus.publish(events);
+        self.bus.enqueue(events);
     }
 
     /// Deletes a key and every alias that points at it (X-6, C-45). A deleted replica tells
@@ -246,7 +269,20 @@ impl Store {
             }
             keep
         });
-        // One commit: the key, its aliases and its grants go together.
+        // A deleted replica tells its primary.
+        let notice: Vec<Envelope> = match &key.multi_region {
+            Some(mr) if mr.primary.region != self.region => vec![Envelope {
+                from: self.region.clone(),
+                to: mr.primary.region.clone(),
+                event: Event::ReplicaDeleted {
+                    key_id: key.id.clone(),
+                    region: self.region.clone(),
+                },
+            }],
+            _ => Vec::new(),
+        };
+        let staged = self.bus.stage(notice);
+        // One commit: the key, its aliases, its grants and the notice go together.
         self.journal.record_all(|| {
             let region = &self.region;
             let mut changes = vec![
@@ -266,20 +302,10 @@ impl Store {
                 name,
                 alias: None,
             }));
+            changes.extend(crate::replication::bus::queued_changes(&staged));
             changes
         });
-        if let Some(mr) = &key.multi_region {
-            if mr.primary.region != self.region {
-                self.bus.publish(vec![Envelope {
-                    from: self.region.clone(),
-                    to: mr.primary.region.clone(),
-                    event: Event::ReplicaDeleted {
-                        key_id: key.id.clone(),
-                        region: self.region.clone(),
-                    },
-                }]);
-            }
-        }
+        self.bus.enqueue(staged);
         Some(*key)
     }
 

@@ -48,7 +48,7 @@ pub fn replicate_key(node: &Node, req: ReplicateKeyRequest) -> KmsResult<Replica
         policy: policy.clone(),
         tags: tags.clone(),
     };
-    let snapshot = node.update_key(&id, |k| {
+    let shown_snapshot = node.update_key_emitting(&id, |k| {
         // only a multi-Region primary can be replicated.
         let mr = require_primary(k)?;
         // the primary must be Enabled.
@@ -89,17 +89,30 @@ pub fn replicate_key(node: &Node, req: ReplicateKeyRequest) -> KmsResult<Replica
         // pending materials now also wait for the new replica.
         multi_region::recompute_pending(k);
         multi_region::bump(k);
-        multi_region::snapshot(k).ok_or_else(|| KmsError::internal("no snapshot"))
+        let snapshot =
+            multi_region::snapshot(k).ok_or_else(|| KmsError::internal("no snapshot"))?;
+        // the replica is created by this event, journaled with the primary's new list.
+        let create = Envelope {
+            from: node.region.clone(),
+            to: target.clone(),
+            event: Event::CreateReplica {
+                snapshot: snapshot.clone(),
+                local: local.clone(),
+            },
+        };
+        Ok((snapshot, vec![create]))
     })?;
     // the response shows the replica as it starts, `Creating`.
-    let shown =
-        multi_region::new_replica(&snapshot, &target, replica_arn, 0, now, now, local.clone());
+    let shown = multi_region::new_replica(
+        &shown_snapshot,
+        &target,
+        replica_arn,
+        0,
+        now,
+        now,
+        local.clone(),
+    );
     let metadata = KeyMetadata::of(node, &shown);
-    node.bus.publish(vec![Envelope {
-        from: node.region.clone(),
-        to: target,
-        event: Event::CreateReplica { snapshot, local },
-    }]);
     Ok(ReplicateKeyResponse {
         replica_key_metadata: metadata,
         replica_policy: policy,

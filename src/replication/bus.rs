@@ -27,6 +27,8 @@ pub struct Bus {
     nodes: OnceLock<BTreeMap<String, Weak<Node>>>,
     /// Wakes the delivery task when something is queued or the settings change.
     wake: Notify,
+    /// The next event's sequence number (its key in a data dir's queue).
+    next_seq: std::sync::atomic::AtomicU64,
     /// Where queued and delivered events are recorded (issue 9: undelivered events are
     /// durable, a cut Region's queue included).
     journal: Journal,
@@ -38,7 +40,6 @@ struct BusState {
     cut: BTreeSet<String>,
     /// (due, sequence number, event).
     queue: VecDeque<(Instant, u64, Envelope)>,
-    next_seq: u64,
     delivered: u64,
     /// Fault injection for tests: deliver every event twice.
     duplicate: bool,
@@ -57,6 +58,14 @@ pub struct BusStatus {
     pub delivered: u64,
 }
 
+/// The journal records of staged events (queued, not yet delivered).
+pub fn queued_changes(staged: &[(u64, Envelope)]) -> impl Iterator<Item = Change> + '_ {
+    staged.iter().map(|(seq, e)| Change::BusEvent {
+        seq: *seq,
+        envelope: Some(e.clone()),
+    })
+}
+
 impl Bus {
     /// A bus with the given delivery delay, journaling into `journal`.
     pub fn new(delay: Duration, journal: Journal) -> Arc<Bus> {
@@ -67,6 +76,7 @@ impl Bus {
             }),
             nodes: OnceLock::new(),
             wake: Notify::new(),
+            next_seq: Default::default(),
             journal,
         })
     }
@@ -74,9 +84,12 @@ impl Bus {
     /// Recovery: queues an undelivered event read from the data dir (due at once; journals
     /// nothing). Call in sequence order, before [`Bus::connect`]'s first delivery.
     pub fn install(&self, seq: u64, envelope: Envelope) {
-        let mut st = self.state.lock();
-        st.next_seq = st.next_seq.max(seq + 1);
-        st.queue.push_back((Instant::now(), seq, envelope));
+        self.next_seq
+            .fetch_max(seq + 1, std::sync::atomic::Ordering::Relaxed);
+        self.state
+            .lock()
+            .queue
+            .push_back((Instant::now(), seq, envelope));
     }
 
     /// Delivers everything that can be delivered now (after recovery).
@@ -110,24 +123,47 @@ impl Bus {
 
     /// Queues events, and with no delay delivers them at once.
     pub fn publish(&self, events: Vec<Envelope>) {
+        let staged = self.stage(events);
+        self.journal
+            .record_all(|| queued_changes(&staged).collect());
+        self.enqueue(staged);
+    }
+
+    /// Gives each event its sequence number, without queueing it yet: the caller journals the
+    /// events ([`queued_changes`]) in the same group as the change that implies them, then
+    /// hands them to [`Bus::enqueue`].
+    pub fn stage(&self, events: Vec<Envelope>) -> Vec<(u64, Envelope)> {
         if events.is_empty() {
+            return Vec::new();
+        }
+        let first = self
+            .next_seq
+            .fetch_add(events.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        (first..).zip(events).collect()
+    }
+
+    /// Queues staged events, and with no delay delivers them at once.
+    pub fn enqueue(&self, staged: Vec<(u64, Envelope)>) {
+        if staged.is_empty() {
             return;
         }
         let immediate = {
             let mut st = self.state.lock();
             let due = Instant::now() + st.delay;
             let dup = st.duplicate;
-            for e in events {
-                let copies = if dup { 2 } else { 1 };
-                for _ in 0..copies {
-                    let seq = st.next_seq;
-                    st.next_seq += 1;
+            for (seq, e) in staged {
+                if dup {
+                    // Fault injection: the copy gets a number of its own.
+                    let copy = self
+                        .next_seq
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     self.journal.record(|| Change::BusEvent {
-                        seq,
+                        seq: copy,
                         envelope: Some(e.clone()),
                     });
-                    st.queue.push_back((due, seq, e.clone()));
+                    st.queue.push_back((due, copy, e.clone()));
                 }
+                st.queue.push_back((due, seq, e));
             }
             st.delay.is_zero()
         };
