@@ -143,7 +143,11 @@ impl Cluster {
             None => None,
         };
         let (journal, records, lock) = match opened {
-            Some(o) => (Journal::start(o.db), o.records, Some(o.lock)),
+            Some(o) => (
+                Journal::start(o.db, o.loaded.next_log, o.loaded.log_changes),
+                o.loaded.records,
+                Some(o.lock),
+            ),
             None => (Journal::memory(), Vec::new(), None),
         };
         let offset = records
@@ -194,6 +198,16 @@ impl Cluster {
         })?;
         bus.connect(&nodes);
         if journal.is_durable() {
+            journal.record_all(|| {
+                restored
+                    .unused_wrapping_keys
+                    .iter()
+                    .map(|f| Change::WrappingKey {
+                        fingerprint: *f,
+                        pkcs8: None,
+                    })
+                    .collect()
+            });
             // Undelivered events first, then every multi-Region key's announcement.
             bus.resume();
             for node in nodes.values() {

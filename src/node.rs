@@ -136,11 +136,13 @@ impl Node {
             bus,
             journal,
         } = links;
+        let default_policy: Arc<str> =
+            crate::domain::key::default_policy(ids::partition(region), account).into();
         Node {
             region: region.to_string(),
             account: account.to_string(),
             partition: ids::partition(region),
-            store: Store::new(region, bus.clone(), journal.clone()),
+            store: Store::new(region, bus.clone(), journal.clone(), default_policy.clone()),
             last_usage: crate::last_usage::LastUsage::new(clock.now()),
             clock,
             limits,
@@ -155,8 +157,7 @@ impl Node {
                 journal,
                 ..Default::default()
             },
-            default_policy: crate::domain::key::default_policy(ids::partition(region), account)
-                .into(),
+            default_policy,
         }
     }
 
@@ -187,7 +188,7 @@ impl Node {
                 record: Some(r),
                 ..
             } => {
-                let wrapping_key = wrapping.get(r.spec, &r.wrapping_key_pkcs8)?;
+                let wrapping_key = wrapping.get(&r.wrapping_key)?;
                 self.tokens.install(
                     token,
                     crate::tokens::TokenRecord {

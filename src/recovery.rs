@@ -16,39 +16,56 @@ use crate::node::Node;
 use crate::replication::bus::Bus;
 use crate::replication::event::{Envelope, Event};
 
-/// Wrapping keys parsed while restoring import tokens: many tokens share one pair, which is
-/// parsed once.
+/// The wrapping keys of a data dir, parsed once each, for the import tokens that name them.
 #[derive(Debug, Default)]
 pub struct KeyCache {
-    by_der: HashMap<Arc<[u8]>, Arc<WrappingKey>>,
+    by_fingerprint: HashMap<[u8; 32], Arc<WrappingKey>>,
+    used: std::collections::HashSet<[u8; 32]>,
 }
 
 impl KeyCache {
-    /// The wrapping key whose PKCS#8 is `der`.
-    pub fn get(
-        &mut self,
-        spec: WrappingKeySpec,
-        der: &Arc<[u8]>,
-    ) -> Result<Arc<WrappingKey>, String> {
-        if let Some(k) = self.by_der.get(der) {
-            return Ok(k.clone());
+    /// Parses a stored wrapping key.
+    pub fn add(&mut self, fingerprint: [u8; 32], pkcs8: &[u8]) -> Result<(), String> {
+        // The spec only labels the pair; the modulus decides how it unwraps.
+        let k = WrappingKey::from_pkcs8(WrappingKeySpec::Rsa2048, pkcs8)
+            .map_err(|_| "a stored wrapping key is unreadable".to_string())?;
+        if k.fingerprint != fingerprint {
+            return Err("a stored wrapping key does not match its fingerprint".into());
         }
-        let k = Arc::new(
-            WrappingKey::from_pkcs8(spec, der)
-                .map_err(|_| "an import token's wrapping key is unreadable".to_string())?,
-        );
-        self.by_der.insert(der.clone(), k.clone());
-        Ok(k)
+        k.persisted
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.by_fingerprint.insert(fingerprint, Arc::new(k));
+        Ok(())
+    }
+
+    /// The wrapping key a token names.
+    pub fn get(&mut self, fingerprint: &[u8; 32]) -> Result<Arc<WrappingKey>, String> {
+        self.used.insert(*fingerprint);
+        self.by_fingerprint
+            .get(fingerprint)
+            .cloned()
+            .ok_or_else(|| "an import token names a wrapping key that is not stored".to_string())
+    }
+
+    /// Stored keys that no token names any more.
+    pub fn unused(&self) -> Vec<[u8; 32]> {
+        self.by_fingerprint
+            .keys()
+            .filter(|f| !self.used.contains(*f))
+            .copied()
+            .collect()
     }
 }
 
 /// What a recovery restored, for the start-up line.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub struct Restored {
     /// Keys, over all Regions.
     pub keys: usize,
     /// Undelivered bus events.
     pub events: usize,
+    /// Stored wrapping keys no import token names any more (to forget).
+    pub unused_wrapping_keys: Vec<[u8; 32]>,
 }
 
 /// Installs `records` (as [`crate::durable::tables::load`] returns them) into the nodes and
@@ -75,18 +92,23 @@ pub fn restore(
                 }
                 node.restore(c, &mut cache)?;
             }
-            None => {
-                if let Change::BusEvent {
+            None => match c {
+                Change::BusEvent {
                     seq,
                     envelope: Some(e),
-                } = c
-                {
+                } => {
                     bus.install(seq, e);
                     out.events += 1;
                 }
-            }
+                Change::WrappingKey {
+                    fingerprint,
+                    pkcs8: Some(der),
+                } => cache.add(fingerprint, &der)?,
+                _ => {}
+            },
         }
     }
+    out.unused_wrapping_keys = cache.unused();
     Ok(out)
 }
 

@@ -55,12 +55,15 @@ pub struct Store {
     /// The Region's grants, per key (a grant is regional; deleted with its key).
     pub grants: GrantTable,
     journal: Journal,
+    /// C-10: the Region's default key policy, shared by every key that has it.
+    default_policy: Arc<str>,
 }
 
 impl Store {
     /// An empty store for `region`, publishing replication events on `bus`.
-    pub fn new(region: &str, bus: Arc<Bus>, journal: Journal) -> Self {
+    pub fn new(region: &str, bus: Arc<Bus>, journal: Journal, default_policy: Arc<str>) -> Self {
         Store {
+            default_policy,
             grants: GrantTable::new(region, journal.clone()),
             journal,
             region: region.to_string(),
@@ -86,12 +89,17 @@ impl Store {
         self.next_seq.fetch_add(1, Ordering::Relaxed)
     }
 
-    /// The change that records key `k` as it now is.
+    /// The change that records key `k` as it now is. A key with the Region's default policy
+    /// carries an empty one (the data dir's compact form, rebuilt from the ARN on load).
     fn put(&self, k: &Key) -> Change {
+        let mut k = k.clone();
+        if Arc::ptr_eq(&k.policy, &self.default_policy) {
+            k.policy = Arc::from("");
+        }
         Change::Key {
             region: self.region.clone(),
             id: k.id.clone(),
-            key: Some(Box::new(k.clone())),
+            key: Some(Box::new(k)),
         }
     }
 
@@ -103,7 +111,11 @@ impl Store {
     }
 
     /// Recovery: puts back a key read from the data dir (journals nothing, publishes nothing).
-    pub fn install(&self, key: Key) {
+    /// A default policy is shared again.
+    pub fn install(&self, mut key: Key) {
+        if *key.policy == *self.default_policy {
+            key.policy = self.default_policy.clone();
+        }
         self.next_seq.fetch_max(key.seq + 1, Ordering::Relaxed);
         self.order.write().insert(key.seq, key.id.clone());
         self.keys.insert(key.id.clone(), Box::new(key));

@@ -39,7 +39,7 @@ impl TokenRecord {
             key_id: self.key_id.clone(),
             algorithm: self.algorithm,
             spec: self.spec,
-            wrapping_key_pkcs8: self.wrapping_key.pkcs8.clone(),
+            wrapping_key: self.wrapping_key.fingerprint,
             valid_to: self.valid_to,
         }
     }
@@ -87,7 +87,21 @@ impl Tokens {
         let mut key = [0u8; TOKEN_LEN];
         key.copy_from_slice(&bytes);
         let entry = self.map.entry(key).insert(record);
-        self.journal.record(|| self.change(key, Some(&*entry)));
+        self.journal.record_all(|| {
+            let wk = &entry.wrapping_key;
+            let mut changes = Vec::with_capacity(2);
+            if !wk
+                .persisted
+                .swap(true, std::sync::atomic::Ordering::Relaxed)
+            {
+                changes.push(Change::WrappingKey {
+                    fingerprint: wk.fingerprint,
+                    pkcs8: Some(wk.pkcs8.clone()),
+                });
+            }
+            changes.push(self.change(key, Some(&*entry)));
+            changes
+        });
         Ok(bytes)
     }
 

@@ -25,6 +25,10 @@ pub struct WrappingKey {
     pub public_key_der: Vec<u8>,
     /// The private key as PKCS#8 DER, for a data dir's import-token records.
     pub pkcs8: Arc<[u8]>,
+    /// SHA-256 of `pkcs8`: how a data dir's token records name the pair.
+    pub fingerprint: [u8; 32],
+    /// Whether a data dir holds the pair already (set by the first token that needs it).
+    pub persisted: std::sync::atomic::AtomicBool,
 }
 
 impl fmt::Debug for WrappingKey {
@@ -73,6 +77,10 @@ impl WrappingKey {
             .as_der()
             .map_err(|_| KmsError::internal("encoding the wrapping private key failed"))?;
         let pkcs8: Arc<[u8]> = pkcs8.as_ref().into();
+        let mut fingerprint = [0u8; 32];
+        fingerprint.copy_from_slice(
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &pkcs8).as_ref(),
+        );
         let oaep = OaepPrivateDecryptingKey::new(private)
             .map_err(|_| KmsError::internal("RSA key unusable for OAEP"))?;
         Ok(WrappingKey {
@@ -80,6 +88,8 @@ impl WrappingKey {
             oaep,
             public_key_der,
             pkcs8,
+            fingerprint,
+            persisted: Default::default(),
         })
     }
 

@@ -14,8 +14,9 @@ use crate::store::Alias;
 use crate::tokens::TOKEN_LEN;
 
 /// One change to durable state. Regional records name their Region; the clock and the bus
-/// are the cluster's.
-#[derive(Debug, Clone, PartialEq)]
+/// are the cluster's. Stored in the log as postcard (a new variant goes at the end; changing
+/// one needs a new format version).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Change {
     /// A key record as committed (`None`: the key is gone, X-6).
     Key {
@@ -60,6 +61,14 @@ pub enum Change {
         /// What it is bound to.
         record: Option<StoredToken>,
     },
+    /// A wrapping private key that import tokens refer to (written once, before the first
+    /// token that uses it; `None`: no token uses it any more).
+    WrappingKey {
+        /// SHA-256 of the PKCS#8 DER.
+        fingerprint: [u8; 32],
+        /// The private key, PKCS#8 DER.
+        pkcs8: Option<Arc<[u8]>>,
+    },
     /// A snapshot that arrived before its replica (`None`: taken).
     Orphan {
         /// Region.
@@ -82,7 +91,7 @@ pub enum Change {
         envelope: Option<Envelope>,
     },
     /// `/_kmsim/reset`: every regional record and the bus queue are gone, the clock offset is 0.
-    /// (Grant-token keys stay, as they do in memory.)
+    /// (Grant-token keys and wrapping keys stay, as they do in memory.)
     Wipe,
 }
 
@@ -96,13 +105,16 @@ impl Change {
             | Change::GrantTokenKey { region, .. }
             | Change::ImportToken { region, .. }
             | Change::Orphan { region, .. } => Some(region),
-            Change::Clock { .. } | Change::BusEvent { .. } | Change::Wipe => None,
+            Change::Clock { .. }
+            | Change::BusEvent { .. }
+            | Change::WrappingKey { .. }
+            | Change::Wipe => None,
         }
     }
 }
 
-/// An import token's binding, with its wrapping private key as PKCS#8 DER (so an import
-/// after a restart still unwraps, I-7).
+/// An import token's binding, naming its wrapping private key (stored once per key pair as a
+/// [`Change::WrappingKey`], so an import after a restart still unwraps, I-7).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StoredToken {
     /// Bare key id.
@@ -111,8 +123,8 @@ pub struct StoredToken {
     pub algorithm: WrappingAlgorithm,
     /// The wrapping key's spec.
     pub spec: WrappingKeySpec,
-    /// The wrapping private key, PKCS#8 DER.
-    pub wrapping_key_pkcs8: Arc<[u8]>,
+    /// SHA-256 of the wrapping private key's PKCS#8 DER.
+    pub wrapping_key: [u8; 32],
     /// `ParametersValidTo` (G-4).
     pub valid_to: Millis,
 }

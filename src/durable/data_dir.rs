@@ -33,8 +33,8 @@ pub struct Opened {
     pub db: Database,
     /// Held for as long as the process uses the dir.
     pub lock: File,
-    /// Every stored record as the change that recreates it.
-    pub records: Vec<Change>,
+    /// Every stored record (the log folded in) and where the log continues.
+    pub loaded: tables::Loaded,
     /// Whether the dir was new.
     pub created: bool,
 }
@@ -102,7 +102,7 @@ pub fn open(path: &Path, regions: &[String]) -> Result<Opened, Refused> {
         return Ok(Opened {
             db,
             lock,
-            records: Vec::new(),
+            loaded: tables::Loaded::default(),
             created,
         });
     }
@@ -130,14 +130,14 @@ pub fn open(path: &Path, regions: &[String]) -> Result<Opened, Refused> {
     Ok(Opened {
         db,
         lock,
-        records,
+        loaded: records,
         created,
     })
 }
 
 /// The format check, every record, and the check that every Region they name is configured
 /// (state of an unconfigured Region would be unreachable, and lost at the next reset).
-fn read_all(db: &impl ReadableDatabase, regions: &[String]) -> Result<Vec<Change>, String> {
+fn read_all(db: &impl ReadableDatabase, regions: &[String]) -> Result<tables::Loaded, String> {
     match tables::stored_format(db) {
         Ok(Some(FORMAT_VERSION)) => {}
         Ok(Some(v)) => {
@@ -148,8 +148,9 @@ fn read_all(db: &impl ReadableDatabase, regions: &[String]) -> Result<Vec<Change
         Ok(None) => return Err(format!("{DB_FILE} has no format version: corrupt")),
         Err(e) => return Err(format!("{DB_FILE} is corrupt: {e}")),
     }
-    let records = tables::load(db).map_err(|e| format!("{DB_FILE} is corrupt: {e}"))?;
-    if let Some(r) = records
+    let loaded = tables::load(db).map_err(|e| format!("{DB_FILE} is corrupt: {e}"))?;
+    if let Some(r) = loaded
+        .records
         .iter()
         .filter_map(Change::region)
         .find(|r| !regions.iter().any(|c| c == r))
@@ -159,7 +160,7 @@ fn read_all(db: &impl ReadableDatabase, regions: &[String]) -> Result<Vec<Change
             regions.join(", ")
         ));
     }
-    Ok(records)
+    Ok(loaded)
 }
 
 /// `kmsim-data-dir 1`: anything else (a newer or unknown version, or garbage) is refused.

@@ -49,8 +49,10 @@ impl Journal {
         Journal(None)
     }
 
-    /// A journal writing to `db` from a thread of its own.
-    pub fn start(db: Database) -> Journal {
+    /// A journal writing to `db` from a thread of its own, continuing its log at row
+    /// `next_log` with `log_changes` changes not yet checkpointed (from
+    /// [`super::tables::Loaded`]).
+    pub fn start(db: Database, next_log: u64, log_changes: usize) -> Journal {
         let (durable, _) = watch::channel((0, false));
         let inner = Arc::new(Inner {
             pending: Mutex::new(Pending::default()),
@@ -62,7 +64,7 @@ impl Journal {
         let w = inner.clone();
         let handle = std::thread::Builder::new()
             .name("kmsim-journal".into())
-            .spawn(move || writer(&w, db))
+            .spawn(move || writer(&w, db, next_log, log_changes))
             .expect("spawning the journal thread");
         *inner.writer.lock() = Some(handle);
         Journal(Some(inner))
@@ -172,27 +174,45 @@ impl Inner {
     }
 }
 
-/// The group committer: everything pending goes into one commit.
-fn writer(inner: &Inner, db: Database) {
+/// A checkpoint folds the log into the state tables once it holds this many changes (or
+/// when the journal has been idle for [`IDLE`]), so start-up never replays much.
+const CHECKPOINT_CHANGES: usize = 16_384;
+/// How long the writer waits for work before it checkpoints an idle log.
+const IDLE: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The group committer: everything pending goes into one log row, one commit.
+fn writer(inner: &Inner, db: Database, mut next_log: u64, mut unfolded: usize) {
     let mut batch = Vec::new();
     loop {
-        let (last, stop) = {
+        let (last, stop, idle) = {
             let mut p = inner.pending.lock();
-            while p.changes.is_empty() && !p.stop {
-                inner.ready.wait(&mut p);
+            let mut idle = false;
+            while p.changes.is_empty() && !p.stop && !idle {
+                idle = inner.ready.wait_for(&mut p, IDLE).timed_out();
             }
             std::mem::swap(&mut batch, &mut p.changes);
-            (p.last, p.stop)
+            (p.last, p.stop, idle)
         };
         if !batch.is_empty() {
-            match super::tables::write(&db, &batch) {
-                Ok(()) => inner.durable.send_modify(|d| d.0 = last),
+            match super::tables::append(&db, next_log, &batch) {
+                Ok(()) => {
+                    next_log += 1;
+                    unfolded += batch.len();
+                    inner.durable.send_modify(|d| d.0 = last);
+                }
                 Err(e) => {
                     tracing::error!(error = %e, "writing the data dir failed; changes are no longer acknowledged");
                     inner.durable.send_modify(|d| d.1 = true);
                 }
             }
             batch.clear();
+        }
+        if unfolded > 0 && (unfolded >= CHECKPOINT_CHANGES || idle || stop) {
+            match super::tables::checkpoint(&db) {
+                Ok(()) => unfolded = 0,
+                // The log still holds everything: nothing acknowledged is lost; try again later.
+                Err(e) => tracing::warn!(error = %e, "checkpointing the data dir failed"),
+            }
         }
         if stop && inner.pending.lock().changes.is_empty() {
             break;
@@ -212,7 +232,7 @@ mod tests {
         let path = dir.path().join("t.redb");
         let db = Database::create(&path).unwrap();
         super::super::tables::initialise(&db).unwrap();
-        let journal = Journal::start(db);
+        let journal = Journal::start(db, 0, 0);
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .build()
@@ -246,6 +266,7 @@ mod tests {
         let db = Database::open(&path).unwrap();
         let n = super::super::tables::load(&db)
             .unwrap()
+            .records
             .into_iter()
             .filter(|c| matches!(c, Change::BusEvent { .. }))
             .count();
