@@ -135,6 +135,7 @@ impl Cluster {
     pub async fn start_seeded(config: Config, seed: Option<Seed>) -> Result<Cluster, StartError> {
         let bind = StartError::Bind;
         // The data dir first: a refused one stops start-up before anything is bound.
+        let started = std::time::Instant::now();
         let opened = match &config.storage.data_dir {
             Some(dir) => {
                 let regions: Vec<String> = config.regions.iter().map(|r| r.name.clone()).collect();
@@ -188,6 +189,7 @@ impl Cluster {
             nodes.insert(r.name.clone(), node.clone());
             listeners.push((l, node));
         }
+        let read_ms = started.elapsed().as_millis() as u64;
         let restored = crate::recovery::restore(&nodes, &bus, records).map_err(|e| {
             let dir = config
                 .storage
@@ -216,6 +218,8 @@ impl Cluster {
             tracing::info!(
                 keys = restored.keys,
                 events = restored.events,
+                read_ms = read_ms,
+                total_ms = started.elapsed().as_millis() as u64,
                 "recovered the data dir"
             );
         }

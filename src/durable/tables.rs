@@ -80,6 +80,36 @@ fn expand_key(mut k: Key) -> Key {
     k
 }
 
+/// [`expand_key`] for many keys: the default policy of the last partition and account seen
+/// is built once and shared (almost every key of a data dir has the same one).
+#[derive(Default)]
+struct Policies {
+    last: Option<(String, Arc<str>)>,
+}
+
+impl Policies {
+    fn expand(&mut self, mut k: Key) -> Key {
+        if !k.policy.is_empty() {
+            return k;
+        }
+        // `arn:<partition>:kms:<region>:<account>:key/<id>`: partition and account decide.
+        let owner: String = {
+            let mut p = k.arn.split(':');
+            let (_, partition, _, _, account) = (p.next(), p.next(), p.next(), p.next(), p.next());
+            format!("{}:{}", partition.unwrap_or(""), account.unwrap_or(""))
+        };
+        match &self.last {
+            Some((o, policy)) if *o == owner => k.policy = policy.clone(),
+            _ => {
+                let k2 = expand_key(k);
+                self.last = Some((owner, k2.policy.clone()));
+                return k2;
+            }
+        }
+        k
+    }
+}
+
 /// The default key policy of the account and partition in a key ARN.
 fn default_policy_of(arn: &str) -> Option<String> {
     let mut parts = arn.split(':');
@@ -183,7 +213,7 @@ fn put(c: &Change) -> Result<Put, redb::Error> {
 }
 
 /// The change a stored row recreates (`table` names it in errors).
-fn record(table: Table, key: &str, v: &[u8]) -> Result<Change, String> {
+fn record(table: Table, key: &str, v: &[u8], policies: &mut Policies) -> Result<Change, String> {
     Ok(match table {
         Table::Meta => {
             if key == META_CLOCK {
@@ -220,7 +250,7 @@ fn record(table: Table, key: &str, v: &[u8]) -> Result<Change, String> {
             Change::Key {
                 region,
                 id,
-                key: Some(Box::new(expand_key(k))),
+                key: Some(Box::new(policies.expand(k))),
             }
         }
         Table::Aliases => {
@@ -431,6 +461,7 @@ pub fn load(db: &impl ReadableDatabase) -> Result<Loaded, String> {
     let e = |e: redb::Error| e.to_string();
     let tx = db.begin_read().map_err(|x| e(x.into()))?;
     let mut state: BTreeMap<(u8, String, u64), Change> = BTreeMap::new();
+    let mut policies = Policies::default();
     for t in [
         Table::Meta,
         Table::Wrapping,
@@ -446,7 +477,7 @@ pub fn load(db: &impl ReadableDatabase) -> Result<Loaded, String> {
             if t == Table::Meta && k.value() == META_FORMAT {
                 continue;
             }
-            let c = record(t, k.value(), v.value())?;
+            let c = record(t, k.value(), v.value(), &mut policies)?;
             if let Some(s) = slot(&c) {
                 state.insert(s, c);
             }
@@ -492,7 +523,7 @@ pub fn load(db: &impl ReadableDatabase) -> Result<Loaded, String> {
                 }
                 Put::Row { table, key, value } => match value {
                     Some(v) => {
-                        let c = record(table, &key, &v)?;
+                        let c = record(table, &key, &v, &mut policies)?;
                         if let Some(s) = slot(&c) {
                             state.insert(s, c);
                         }
