@@ -1,12 +1,13 @@
-//! The in-process replication bus: per-destination FIFO queues (so per-key order holds), a
-//! configurable delivery delay, cutting a Region off and healing it (nothing queued is lost),
-//! and `drain` for deterministic tests. Kept behind [`Bus::publish`] so a broker-backed bus
+//! The in-process replication bus: one lane per (source, destination) Region pair (so per-key
+//! order holds and a cut Region blocks only its own lanes, see [`super::lanes`]), a
+//! configurable delivery delay, cutting a Region off and healing it (nothing queued is lost;
+//! newer full state supersedes older in the queue), and `drain` for deterministic tests. Kept behind [`Bus::publish`] so a broker-backed bus
 //! can replace it (DESIGN.md, "Regions as separate processes").
 //!
 //! With delay 0 and no Region cut off, an event is applied before `publish` returns, so the
 //! cluster at rest behaves like AWS: a replica exists as soon as ReplicateKey answers.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -14,6 +15,7 @@ use parking_lot::Mutex;
 use tokio::sync::Notify;
 
 use super::event::Envelope;
+use super::lanes::{Lanes, Queued};
 use crate::durable::{Change, Journal};
 use crate::node::Node;
 
@@ -38,11 +40,14 @@ pub struct Bus {
 struct BusState {
     delay: Duration,
     cut: BTreeSet<String>,
-    /// (due, sequence number, event).
-    queue: VecDeque<(Instant, u64, Envelope)>,
+    queue: Lanes,
     delivered: u64,
     /// Fault injection for tests: deliver every event twice.
     duplicate: bool,
+    /// Fault injection for tests: deliver newest first until the queue is empty.
+    reversed: bool,
+    /// How many times the delivery task woke up (idle cost, for tests).
+    wakeups: u64,
 }
 
 /// What `GET /_kmsim/bus` shows.
@@ -56,6 +61,8 @@ pub struct BusStatus {
     pub queued: BTreeMap<String, usize>,
     /// Events applied so far.
     pub delivered: u64,
+    /// Times the delivery task has woken up.
+    pub wakeups: u64,
 }
 
 /// The journal records of staged events (queued, not yet delivered).
@@ -86,10 +93,13 @@ impl Bus {
     pub fn install(&self, seq: u64, envelope: Envelope) {
         self.next_seq
             .fetch_max(seq + 1, std::sync::atomic::Ordering::Relaxed);
-        self.state
+        let due = Instant::now();
+        let dropped = self
+            .state
             .lock()
             .queue
-            .push_back((Instant::now(), seq, envelope));
+            .push(seq, Queued { due, envelope }, true);
+        self.forget(dropped);
     }
 
     /// Delivers everything that can be delivered now (after recovery).
@@ -147,13 +157,14 @@ impl Bus {
         if staged.is_empty() {
             return;
         }
-        let immediate = {
+        let (immediate, dropped) = {
             let mut st = self.state.lock();
             let due = Instant::now() + st.delay;
             let dup = st.duplicate;
+            let mut dropped = Vec::new();
             for (seq, e) in staged {
                 if dup {
-                    // Fault injection: the copy gets a number of its own.
+                    // Fault injection: the copy gets a number of its own and is not coalesced.
                     let copy = self
                         .next_seq
                         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -161,16 +172,36 @@ impl Bus {
                         seq: copy,
                         envelope: Some(e.clone()),
                     });
-                    st.queue.push_back((due, copy, e.clone()));
+                    st.queue.push(
+                        copy,
+                        Queued {
+                            due,
+                            envelope: e.clone(),
+                        },
+                        false,
+                    );
                 }
-                st.queue.push_back((due, seq, e));
+                dropped.extend(st.queue.push(seq, Queued { due, envelope: e }, true));
             }
-            st.delay.is_zero()
+            (st.delay.is_zero(), dropped)
         };
+        for seq in dropped {
+            self.forget(Some(seq));
+        }
         if immediate {
             self.deliver(false);
         } else {
             self.wake.notify_one();
+        }
+    }
+
+    /// Journals that a queued event will never be delivered (superseded by newer state).
+    fn forget(&self, seq: Option<u64>) {
+        if let Some(seq) = seq {
+            self.journal.record(|| Change::BusEvent {
+                seq,
+                envelope: None,
+            });
         }
     }
 
@@ -181,21 +212,12 @@ impl Bus {
         loop {
             let next = {
                 let mut st = self.state.lock();
-                let now = Instant::now();
-                let pos = st.queue.iter().position(|(due, _, e)| {
-                    !st.cut.contains(&e.to) && !st.cut.contains(&e.from) && (force || *due <= now)
-                });
-                // Keep per-destination FIFO: only take an event if no earlier event to the
-                // same Region is still waiting.
-                pos.and_then(|p| {
-                    let to = st.queue[p].2.to.clone();
-                    let blocked = st.queue.iter().take(p).any(|(_, _, e)| e.to == to);
-                    if blocked {
-                        None
-                    } else {
-                        st.queue.remove(p).map(|(_, seq, e)| (seq, e))
-                    }
-                })
+                let st = &mut *st;
+                let next = st.queue.pop(&st.cut, Instant::now(), force, st.reversed);
+                if st.queue.is_empty() {
+                    st.reversed = false;
+                }
+                next
             };
             let Some((seq, env)) = next else {
                 return n;
@@ -260,6 +282,7 @@ impl Bus {
         st.queue.clear();
         st.cut.clear();
         st.duplicate = false;
+        st.reversed = false;
     }
 
     /// Fault injection for tests: deliver every event published from now on twice.
@@ -267,38 +290,35 @@ impl Bus {
         self.state.lock().duplicate = on;
     }
 
-    /// Fault injection for tests: reverse the order of the queued events.
+    /// Fault injection for tests: deliver what is queued now newest first (in each lane).
     pub fn reverse_queue(&self) {
         let mut st = self.state.lock();
-        let q: Vec<_> = st.queue.drain(..).rev().collect();
-        st.queue.extend(q);
+        st.reversed = !st.queue.is_empty();
     }
 
     /// Queues, cut-offs and counters.
     pub fn status(&self) -> BusStatus {
         let st = self.state.lock();
-        let mut queued = BTreeMap::new();
-        for (_, _, e) in &st.queue {
-            *queued.entry(e.to.clone()).or_insert(0) += 1;
-        }
         BusStatus {
             delay: st.delay,
             cut: st.cut.iter().cloned().collect(),
-            queued,
+            queued: st.queue.queued(),
             delivered: st.delivered,
+            wakeups: st.wakeups,
         }
     }
 
     /// The delivery task for delayed events: runs until `stop` fires.
     pub async fn run(self: Arc<Self>, mut stop: tokio::sync::watch::Receiver<bool>) {
         loop {
+            // Sleep until the next deliverable event is due: events to or from a cut Region
+            // wake nobody (healing does), so an idle bus costs nothing.
             let wait = {
-                let st = self.state.lock();
+                let mut st = self.state.lock();
+                st.wakeups += 1;
                 st.queue
-                    .iter()
-                    .filter(|(_, _, e)| !st.cut.contains(&e.to) && !st.cut.contains(&e.from))
-                    .map(|(due, _, _)| due.saturating_duration_since(Instant::now()))
-                    .min()
+                    .next_due(&st.cut)
+                    .map(|due| due.saturating_duration_since(Instant::now()))
                     .unwrap_or(Duration::from_secs(3600))
             };
             tokio::select! {

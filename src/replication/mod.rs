@@ -7,4 +7,5 @@
 pub mod apply;
 pub mod bus;
 pub mod event;
+pub mod lanes;
 pub mod observe;

@@ -8,6 +8,7 @@ use serde_json::Value;
 mod admin;
 mod convergence;
 mod delivery;
+mod lanes;
 mod ordering;
 
 /// `queued` of `GET /_kmsim/bus` for one destination Region.
