@@ -72,7 +72,7 @@ impl ClusterState {
     pub fn sweep(&self) {
         let now = self.clock.now();
         for node in self.nodes.values() {
-            node.store.sweep(now);
+            node.sweep();
             node.tokens.sweep(now);
         }
     }
@@ -198,7 +198,18 @@ impl Cluster {
                 .unwrap_or(std::path::Path::new(""));
             StartError::DataDir(Refused(format!("data dir {}: {e}", dir.display())))
         })?;
-        bus.connect(&nodes);
+        let weak: BTreeMap<String, std::sync::Weak<Node>> = nodes
+            .iter()
+            .map(|(r, n)| (r.clone(), Arc::downgrade(n)))
+            .collect();
+        bus.connect(
+            nodes.keys().cloned().collect(),
+            Box::new(move |env| {
+                if let Some(node) = weak.get(&env.to).and_then(std::sync::Weak::upgrade) {
+                    crate::node::apply::apply(&node, env);
+                }
+            }),
+        );
         if journal.is_durable() {
             journal.record_all(|| {
                 restored

@@ -114,25 +114,20 @@ pub fn restore(
 
 /// Every multi-Region key of `node` announces its state again (see the module doc).
 pub fn reannounce(node: &Node) {
-    let now = node.now();
     for id in node.store.key_ids() {
-        let role = node
-            .store
-            .read(&id, now, |k| k.multi_region.as_ref().map(|m| m.role));
+        let role = node.peek_key(&id, |k| k.multi_region.as_ref().map(|m| m.role));
         match role {
             Some(Some(MultiRegionKeyType::Primary)) => {
                 let events = node
                     .store
-                    .read(&id, now, |k| {
-                        crate::replication::apply::broadcast(k, &node.region)
-                    })
+                    .read(&id, |k| crate::node::apply::broadcast(k, &node.region))
                     .unwrap_or_default();
                 node.bus.publish(events);
             }
             Some(Some(MultiRegionKeyType::Replica)) => {
                 // The last report again, with its own sequence number: a primary that has it
                 // ignores it; one that missed it applies it. (No report yet: nothing to miss.)
-                let again = node.store.read(&id, now, |k| {
+                let again = node.store.read(&id, |k| {
                     let mr = k.multi_region.as_ref()?;
                     (mr.report_seq > 0 && mr.primary.region != node.region).then(|| Envelope {
                         from: node.region.clone(),

@@ -1,7 +1,6 @@
-//! One Region's key store: keys, their creation order, and aliases (contract §2).
-//!
-//! A committed change to a multi-Region key publishes the bus events it implies (see
-//! [`crate::replication::observe`]), always after the shard guard is released.
+//! One Region's key store: keys, their creation order, and aliases (contract §2). A leaf: it
+//! knows no bus and no event; the node decides what a change implies and hands the store the
+//! journal records to commit with it.
 //!
 //! Keys live in a sharded `DashMap`, so a lookup is a shard read and requests to different keys
 //! never contend. Every change goes through [`Store::update`], which runs a synchronous closure
@@ -24,9 +23,6 @@ use crate::domain::key::Key;
 use crate::durable::{Change, Journal};
 use crate::error::KmsResult;
 use crate::grant_table::GrantTable;
-use crate::replication::bus::Bus;
-use crate::replication::event::{Envelope, Event};
-use crate::replication::observe::Before;
 
 /// An alias in one Region (C-40).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -39,11 +35,19 @@ pub struct Alias {
     pub updated: Millis,
 }
 
+/// Which time rule is due for a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// Its deletion window has passed (S-13): the key goes.
+    Deletion,
+    /// Expiry, automatic rotation or the end of Creating.
+    Rules,
+}
+
 /// A Region's keys and aliases.
 #[derive(Debug)]
 pub struct Store {
     region: String,
-    bus: Arc<Bus>,
     /// Boxed, so the hash table's buckets stay small however large a key record grows.
     keys: DashMap<String, Box<Key>>,
     /// Creation order for ListKeys (W-52). A std-style lock, never held across `.await`; taken
@@ -60,14 +64,13 @@ pub struct Store {
 }
 
 impl Store {
-    /// An empty store for `region`, publishing replication events on `bus`.
-    pub fn new(region: &str, bus: Arc<Bus>, journal: Journal, default_policy: Arc<str>) -> Self {
+    /// An empty store for `region`, journaling into `journal`.
+    pub fn new(region: &str, journal: Journal, default_policy: Arc<str>) -> Self {
         Store {
             default_policy,
             grants: GrantTable::new(region, journal.clone()),
             journal,
             region: region.to_string(),
-            bus,
             keys: DashMap::new(),
             order: RwLock::new(BTreeMap::new()),
             aliases: RwLock::new(BTreeMap::new()),
@@ -136,85 +139,56 @@ impl Store {
         self.keys.is_empty()
     }
 
-    /// Reads a key after applying the time rules due at `now` (lazy half of X-6/I-50; the
-    /// sweep is the other half). `None` if the key does not exist (or was just deleted).
-    pub fn read<T>(&self, id: &str, now: Millis, f: impl FnOnce(&Key) -> T) -> Option<T> {
-        let due = {
-            let k = self.keys.get(id)?;
-            time_rules_due(&k, now)
-        };
-        if due {
-            self.apply_time(id, now);
-        }
+    /// Reads a key as it is (the node applies due time rules first). `None` if the key does
+    /// not exist.
+    pub fn read<T>(&self, id: &str, f: impl FnOnce(&Key) -> T) -> Option<T> {
         let k = self.keys.get(id)?;
         Some(f(&k))
     }
 
+    /// Which time rule is due for key `id` at `now`, if any.
+    pub fn due(&self, id: &str, now: Millis) -> Option<Due> {
+        let k = self.keys.get(id)?;
+        if k.deletion_due(now) {
+            Some(Due::Deletion)
+        } else if k.time_rules_due(now) {
+            Some(Due::Rules)
+        } else {
+            None
+        }
+    }
+
+    /// Ids of every key some time rule is due for (the sweep).
+    pub fn due_ids(&self, now: Millis) -> Vec<String> {
+        self.keys
+            .iter()
+            .filter(|k| k.deletion_due(now) || k.time_rules_due(now))
+            .map(|k| k.id.clone())
+            .collect()
+    }
+
     /// Changes a key atomically: `f` runs on a copy, which replaces the key only if `f`
-    /// returns `Ok`. `None` if the key does not exist. The replication events the change
-    /// implies are published after the key is committed and its guard released.
+    /// returns `Ok` and the copy differs (an update that changes nothing writes nothing).
+    /// The key and the extra changes `f` returns (the bus events it implies) are journaled as
+    /// one group, while the key's guard is held. `None` if the key does not exist.
     pub fn update<T>(
         &self,
         id: &str,
-        now: Millis,
-        f: impl FnOnce(&mut Key) -> KmsResult<T>,
+        f: impl FnOnce(&mut Key) -> KmsResult<(T, Vec<Change>)>,
     ) -> Option<KmsResult<T>> {
-        self.update_emitting(id, now, |k| f(k).map(|v| (v, Vec::new())))
-    }
-
-    /// [`Store::update`] for a change that sends events of its own besides those the change
-    /// implies (ReplicateKey's CreateReplica). The key and every event are journaled as one
-    /// group, so a crash keeps both or neither.
-    pub fn update_emitting<T>(
-        &self,
-        id: &str,
-        now: Millis,
-        f: impl FnOnce(&mut Key) -> KmsResult<(T, Vec<Envelope>)>,
-    ) -> Option<KmsResult<T>> {
-        self.apply_time(id, now);
-        let (out, staged) = {
-            let mut entry = self.keys.get_mut(id)?;
-            let mut copy = entry.clone();
-            let before = Before::of(&copy);
-            match f(&mut copy) {
-                Ok((v, extra)) => {
-                    let mut events = before
-                        .map(|b| b.events(&mut copy, &self.region))
-                        .unwrap_or_default();
-                    events.extend(extra);
-                    *entry = copy;
-                    let staged = self.bus.stage(events);
-                    self.journal.record_all(|| {
-                        let mut changes = vec![self.put(&entry)];
-                        changes.extend(crate::replication::bus::queued_changes(&staged));
-                        changes
-                    });
-                    (Ok(v), staged)
-                }
-                Err(e) => (Err(e), Vec::new()),
-            }
-        };
-        self.bus.enqueue(staged);
-        Some(out)
-    }
-
-    /// Like [`Store::update`] but publishes nothing: for applying bus events, whose
-    /// consequences the replication layer decides itself.
-    pub fn update_quiet<T>(
-        &self,
-        id: &str,
-        now: Millis,
-        f: impl FnOnce(&mut Key) -> KmsResult<T>,
-    ) -> Option<KmsResult<T>> {
-        self.apply_time(id, now);
         let mut entry = self.keys.get_mut(id)?;
         let mut copy = entry.clone();
-        let out = f(&mut copy);
-        if out.is_ok() {
-            *entry = copy;
-            self.journal.record(|| self.put(&entry));
-        }
-        Some(out)
+        Some(f(&mut copy).map(|(v, extra)| {
+            if *copy != **entry || !extra.is_empty() {
+                *entry = copy;
+                self.journal.record_all(|| {
+                    let mut changes = vec![self.put(&entry)];
+                    changes.extend(extra);
+                    changes
+                });
+            }
+            v
+        }))
     }
 
     /// Runs `f` on key `id` and its grants together: the key's shard is read-locked while the
@@ -224,52 +198,16 @@ impl Store {
     pub fn update_grants<T>(
         &self,
         id: &str,
-        now: Millis,
         f: impl FnOnce(&Key, &mut KeyGrants) -> KmsResult<T>,
     ) -> Option<KmsResult<T>> {
-        self.apply_time(id, now);
         let key = self.keys.get(id)?;
         Some(self.grants.update(id, |g| f(&key, g)))
     }
 
-    /// Applies the time rules to one key: removes it once its deletion window has passed
-    /// (S-13), or runs whatever else is due (expiry, automatic rotation, end of Creating).
-    fn apply_time(&self, id: &str, now: Millis) {
-        let (remove, events) = match self.keys.get_mut(id) {
-            None => return,
-            Some(mut k) => {
-                if k.deletion_due(now) {
-                    (true, Vec::new())
-                } else {
-                    let mut copy = k.clone();
-                    let before = Before::of(&copy);
-                    if matches!(copy.apply_time(now), Ok(true)) {
-                        let events = before
-                            .map(|b| b.events(&mut copy, &self.region))
-                            .unwrap_or_default();
-                        *k = copy;
-                        let staged = self.bus.stage(events);
-                        self.journal.record_all(|| {
-                            let mut changes = vec![self.put(&k)];
-                            changes.extend(crate::replication::bus::queued_changes(&staged));
-                            changes
-                        });
-                        (false, staged)
-                    } else {
-                        (false, Vec::new())
-                    }
-                }
-            }
-        };
-        if remove {
-            self.remove(id);
-        }
-        self.bus.enqueue(events);
-    }
-
-    /// Deletes a key and every alias that points at it (X-6, C-45). A deleted replica tells
-    /// its primary.
-    pub fn remove(&self, id: &str) -> Option<Key> {
+    /// Deletes a key with every alias that points at it and its grants (X-6, C-45), journaled
+    /// as one group with the extra changes `extra` makes of the removed key (a deleted
+    /// replica's notice to its primary, X-4).
+    pub fn remove(&self, id: &str, extra: impl FnOnce(&Key) -> Vec<Change>) -> Option<Key> {
         let (_, key) = self.keys.remove(id)?;
         self.grants.remove_key(id);
         self.order.write().remove(&key.seq);
@@ -281,20 +219,7 @@ impl Store {
             }
             keep
         });
-        // A deleted replica tells its primary.
-        let notice: Vec<Envelope> = match &key.multi_region {
-            Some(mr) if mr.primary.region != self.region => vec![Envelope {
-                from: self.region.clone(),
-                to: mr.primary.region.clone(),
-                event: Event::ReplicaDeleted {
-                    key_id: key.id.clone(),
-                    region: self.region.clone(),
-                },
-            }],
-            _ => Vec::new(),
-        };
-        let staged = self.bus.stage(notice);
-        // One commit: the key, its aliases, its grants and the notice go together.
+        let extra = extra(&key);
         self.journal.record_all(|| {
             let region = &self.region;
             let mut changes = vec![
@@ -314,24 +239,10 @@ impl Store {
                 name,
                 alias: None,
             }));
-            changes.extend(crate::replication::bus::queued_changes(&staged));
+            changes.extend(extra);
             changes
         });
-        self.bus.enqueue(staged);
         Some(*key)
-    }
-
-    /// Applies the time rules to every key (the background sweep, and after a clock advance).
-    pub fn sweep(&self, now: Millis) {
-        let due: Vec<String> = self
-            .keys
-            .iter()
-            .filter(|k| time_rules_due(k, now))
-            .map(|k| k.id.clone())
-            .collect();
-        for id in due {
-            self.apply_time(&id, now);
-        }
     }
 
     /// Keys in creation order starting at sequence number `from`: at most `limit` of
@@ -414,9 +325,4 @@ impl Store {
     pub fn key_ids(&self) -> Vec<String> {
         self.order.read().values().cloned().collect()
     }
-}
-
-/// Whether any time rule is due for `k` at `now`.
-fn time_rules_due(k: &Key, now: Millis) -> bool {
-    k.deletion_due(now) || k.time_rules_due(now)
 }

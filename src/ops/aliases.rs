@@ -145,13 +145,12 @@ pub fn list_aliases(node: &Node, req: ListAliasesRequest) -> KmsResult<ListAlias
         None => None,
     };
     let start = paging::numeric_position("aliases", req.marker.as_deref())?;
-    let now = node.now();
     // Aliases of keys deleted by the clock disappear with them (C-45).
     let live: Vec<_> = node
         .store
         .aliases(target.as_deref())
         .into_iter()
-        .filter(|(_, a)| node.store.read(&a.target, now, |_| ()).is_some())
+        .filter(|(_, a)| node.peek_key(&a.target, |_| ()).is_some())
         .collect();
     let (page, next) = paging::page(live, start, req.limit.unwrap_or(50) as usize, "aliases");
     Ok(ListAliasesResponse {

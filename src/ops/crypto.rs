@@ -157,21 +157,20 @@ pub(super) fn material_for_decrypt(
         }
     }
     // E-7/Q-15: a blob whose key is unknown here is invalid ciphertext.
-    node.store
-        .read(&header.key_id, node.now(), |k| {
-            check_symmetric(k, op, alg)?;
-            let m = k
-                .material(&header.material_id)
-                .and_then(|m| m.bytes.clone())
-                .ok_or_else(KmsError::invalid_ciphertext)?;
-            Ok(Symmetric {
-                id: k.id.clone(),
-                arn: k.arn.clone(),
-                material_id: header.material_id,
-                material: m,
-            })
+    node.peek_key(&header.key_id, |k| {
+        check_symmetric(k, op, alg)?;
+        let m = k
+            .material(&header.material_id)
+            .and_then(|m| m.bytes.clone())
+            .ok_or_else(KmsError::invalid_ciphertext)?;
+        Ok(Symmetric {
+            id: k.id.clone(),
+            arn: k.arn.clone(),
+            material_id: header.material_id,
+            material: m,
         })
-        .unwrap_or_else(|| Err(KmsError::invalid_ciphertext()))
+    })
+    .unwrap_or_else(|| Err(KmsError::invalid_ciphertext()))
 }
 
 /// An absent encryption context is the empty one.

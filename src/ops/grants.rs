@@ -99,17 +99,14 @@ pub fn create_grant(node: &Node, req: CreateGrantRequest) -> KmsResult<CreateGra
     let limit = node.limits.grants_per_key;
     let now = node.now();
     let seq = node.store.grants.next_seq();
-    let grant_id = node
-        .store
-        .update_grants(&id, now, |k, grants| {
-            k.permits(OpClass::CreateGrant)?;
-            check_fits_key(&spec, k.spec, k.usage)?;
-            if req.dry_run == Some(true) {
-                return Err(KmsError::dry_run());
-            }
-            grants.create(spec, limit, now, seq, &k.arn)
-        })
-        .unwrap_or_else(|| Err(node.key_not_found(&id)))?;
+    let grant_id = node.update_grants(&id, |k, grants| {
+        k.permits(OpClass::CreateGrant)?;
+        check_fits_key(&spec, k.spec, k.usage)?;
+        if req.dry_run == Some(true) {
+            return Err(KmsError::dry_run());
+        }
+        grants.create(spec, limit, now, seq, &k.arn)
+    })?;
     Ok(CreateGrantResponse {
         grant_token: node.store.grants.issue_token(&id, &grant_id)?,
         grant_id,
@@ -336,17 +333,15 @@ fn remove(
     grant_id: &str,
     dry_run_flag: Option<bool>,
 ) -> KmsResult<Empty> {
-    node.store
-        .update_grants(key_id, node.now(), |k, grants| {
-            k.permits(OpClass::Describe)?;
-            if grants.get(grant_id).is_none() {
-                return Err(grant_not_found(grant_id));
-            }
-            if dry_run_flag == Some(true) {
-                return Err(KmsError::dry_run());
-            }
-            grants.remove(grant_id);
-            Ok(Empty {})
-        })
-        .unwrap_or_else(|| Err(node.key_not_found(key_id)))
+    node.update_grants(key_id, |k, grants| {
+        k.permits(OpClass::Describe)?;
+        if grants.get(grant_id).is_none() {
+            return Err(grant_not_found(grant_id));
+        }
+        if dry_run_flag == Some(true) {
+            return Err(KmsError::dry_run());
+        }
+        grants.remove(grant_id);
+        Ok(Empty {})
+    })
 }

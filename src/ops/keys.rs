@@ -145,7 +145,7 @@ pub fn create_key_as(
     let multi = req.multi_region.unwrap_or(false);
     let id = match fixed.id {
         Some(id) => {
-            if node.store.read(&id, node.now(), |_| ()).is_some() {
+            if node.peek_key(&id, |_| ()).is_some() {
                 return Err(KmsError::new(
                     ErrorCode::AlreadyExists,
                     format!("Key {} already exists", node.key_arn(&id)),

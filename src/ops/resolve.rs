@@ -56,7 +56,7 @@ fn lookup_key(node: &Node, id: &str, given: &str) -> KmsResult<String> {
     if !ids::is_key_id_shape(id) {
         return Err(invalid_key_id(given));
     }
-    match node.store.read(id, node.now(), |k| k.id.clone()) {
+    match node.peek_key(id, |k| k.id.clone()) {
         Some(found) => Ok(found),
         None => Err(node.key_not_found(id)),
     }
@@ -66,8 +66,7 @@ fn lookup_alias(node: &Node, name: &str) -> KmsResult<String> {
     let missing = || KmsError::not_found(format!("Alias {} is not found.", node.alias_arn(name)));
     let alias = node.store.alias(name).ok_or_else(missing)?;
     // An alias whose key has just been deleted disappears with it (C-45).
-    node.store
-        .read(&alias.target, node.now(), |k| k.id.clone())
+    node.peek_key(&alias.target, |k| k.id.clone())
         .ok_or_else(missing)
 }
 

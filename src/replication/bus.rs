@@ -8,7 +8,7 @@
 //! cluster at rest behaves like AWS: a replica exists as soon as ReplicateKey answers.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
@@ -17,16 +17,20 @@ use tokio::sync::Notify;
 use super::event::Envelope;
 use super::lanes::{Lanes, Queued};
 use crate::durable::{Change, Journal};
-use crate::node::Node;
+
+/// Applies one event at its destination Region (the node's apply; idempotent and order-safe
+/// per key, see [`crate::node::apply`]).
+pub type Deliver = Box<dyn Fn(&Envelope) + Send + Sync>;
 
 /// The bus of one cluster.
-#[derive(Debug)]
 pub struct Bus {
     /// Queues and settings. A plain mutex, held only to push/pop — never while an event is
     /// applied (applying publishes again) and never across `.await`.
     state: Mutex<BusState>,
-    /// Region → node, set once the nodes exist. Weak: nodes hold the bus.
-    nodes: OnceLock<BTreeMap<String, Weak<Node>>>,
+    /// The cluster's Regions and where delivered events go, set once at start-up. The bus
+    /// knows no node: the cluster hands it a function that applies an event at its
+    /// destination ([`Deliver`]).
+    links: OnceLock<(Vec<String>, Deliver)>,
     /// Wakes the delivery task when something is queued or the settings change.
     wake: Notify,
     /// The next event's sequence number (its key in a data dir's queue).
@@ -65,6 +69,15 @@ pub struct BusStatus {
     pub wakeups: u64,
 }
 
+impl std::fmt::Debug for Bus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bus")
+            .field("regions", &self.regions())
+            .field("status", &self.status())
+            .finish()
+    }
+}
+
 /// The journal records of staged events (queued, not yet delivered).
 pub fn queued_changes(staged: &[(u64, Envelope)]) -> impl Iterator<Item = Change> + '_ {
     staged.iter().map(|(seq, e)| Change::BusEvent {
@@ -81,7 +94,7 @@ impl Bus {
                 delay,
                 ..Default::default()
             }),
-            nodes: OnceLock::new(),
+            links: OnceLock::new(),
             wake: Notify::new(),
             next_seq: Default::default(),
             journal,
@@ -108,27 +121,22 @@ impl Bus {
         self.wake.notify_one();
     }
 
-    /// Connects the nodes (once, at start-up).
-    pub fn connect(&self, nodes: &BTreeMap<String, Arc<Node>>) {
-        let _ = self.nodes.set(
-            nodes
-                .iter()
-                .map(|(r, n)| (r.clone(), Arc::downgrade(n)))
-                .collect(),
-        );
+    /// Connects the cluster (once, at start-up): its Regions, and the function that applies
+    /// an event at its destination.
+    pub fn connect(&self, regions: Vec<String>, deliver: Deliver) {
+        let _ = self.links.set((regions, deliver));
     }
 
     /// Whether `region` is a Region of this cluster.
     pub fn serves(&self, region: &str) -> bool {
-        self.nodes.get().is_some_and(|n| n.contains_key(region))
+        self.links
+            .get()
+            .is_some_and(|(r, _)| r.iter().any(|x| x == region))
     }
 
     /// The Regions of this cluster.
     pub fn regions(&self) -> Vec<String> {
-        self.nodes
-            .get()
-            .map(|n| n.keys().cloned().collect())
-            .unwrap_or_default()
+        self.links.get().map(|(r, _)| r.clone()).unwrap_or_default()
     }
 
     /// Queues events, and with no delay delivers them at once.
@@ -222,13 +230,8 @@ impl Bus {
             let Some((seq, env)) = next else {
                 return n;
             };
-            if let Some(node) = self
-                .nodes
-                .get()
-                .and_then(|m| m.get(&env.to))
-                .and_then(Weak::upgrade)
-            {
-                super::apply::apply(&node, &env);
+            if let Some((_, deliver)) = self.links.get() {
+                deliver(&env);
             }
             // Recorded after the apply's own changes: a crash in between re-delivers the
             // event, which the idempotent apply makes harmless.

@@ -6,7 +6,7 @@
 //! A lane keeps at most one queued snapshot and one queued report per key: a newer one
 //! (higher snapshot version, or report sequence number) supersedes the queued one, an older
 //! one is dropped. Both carry full state, so the superseded event could change nothing the
-//! newer does not (the apply laws of [`crate::replication::apply`]); a cut Region's queue is
+//! newer does not (the apply laws of [`crate::node::apply`]); a cut Region's queue is
 //! therefore bounded by its keys, not by the events published while it was away. Publishing
 //! costs a hash lookup and a B-tree insert, whatever the queue's length.
 

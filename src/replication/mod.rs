@@ -4,7 +4,6 @@
 //! destination idempotently. [`observe`] turns any committed change to a multi-Region key into
 //! the events it implies.
 
-pub mod apply;
 pub mod bus;
 pub mod event;
 pub mod lanes;

@@ -137,3 +137,19 @@ pub fn report(k: &mut Key, region: &str) -> Option<Envelope> {
         event: Event::Report(r),
     })
 }
+
+/// A deleted replica's notice to its primary; nothing for a primary or a single-Region
+/// key.
+pub fn replica_deleted(k: &Key, region: &str) -> Vec<Envelope> {
+    match &k.multi_region {
+        Some(mr) if mr.primary.region != region => vec![Envelope {
+            from: region.to_string(),
+            to: mr.primary.region.clone(),
+            event: Event::ReplicaDeleted {
+                key_id: k.id.clone(),
+                region: region.to_string(),
+            },
+        }],
+        _ => Vec::new(),
+    }
+}

@@ -103,7 +103,7 @@ fn apply_key(cluster: &ClusterState, k: &SeedKey) -> Result<(), SeedError> {
 /// Whether the key exists in `node` as declared; `Err` if it exists and differs (conflict).
 fn exists(node: &Node, k: &SeedKey) -> Result<bool, String> {
     let expected = expected_material_id(k)?;
-    let found = node.store.read(&k.id, node.now(), |key| {
+    let found = node.peek_key(&k.id, |key| {
         (
             key.spec,
             key.usage,

@@ -3,14 +3,14 @@
 //! number is, a duplicate CreateReplica finds the replica already there, and a deleted replica
 //! is removed from a list at most once.
 
+use super::Node;
 use crate::clock::DAY_MS;
 use crate::domain::enums::MultiRegionKeyType;
 use crate::domain::multi_region::{self, ReplicaLocal, Report, Snapshot};
 use crate::domain::state::KeyState;
-use crate::node::Node;
 
-use super::event::{Envelope, Event};
-use super::observe;
+use crate::replication::event::{Envelope, Event};
+use crate::replication::observe;
 
 /// Applies one event at `node` and publishes whatever it implies.
 pub fn apply(node: &Node, env: &Envelope) {
@@ -26,9 +26,8 @@ pub fn apply(node: &Node, env: &Envelope) {
 /// A snapshot for a key this Region does not hold (yet) is kept until its CreateReplica
 /// arrives, so re-ordered delivery converges.
 fn snapshot(node: &Node, s: &Snapshot) -> Vec<Envelope> {
-    let now = node.now();
     let region = node.region.as_str();
-    let out = node.store.update_quiet(&s.key_id, now, |k| {
+    let out = node.change_key(&s.key_id, |k| {
         let was_primary = k
             .multi_region
             .as_ref()
@@ -36,7 +35,7 @@ fn snapshot(node: &Node, s: &Snapshot) -> Vec<Envelope> {
         let before_imported = imported(k);
         let before_state = k.state;
         if !multi_region::apply_snapshot(k, s, region) {
-            return Ok(Vec::new());
+            return Ok(((), Vec::new()));
         }
         let mut events = Vec::new();
         let is_primary = k
@@ -71,16 +70,12 @@ fn snapshot(node: &Node, s: &Snapshot) -> Vec<Envelope> {
                 events.extend(observe::report(k, region));
             }
         }
-        Ok(events)
+        Ok(((), events))
     });
-    match out {
-        Some(Ok(events)) => events,
-        Some(Err(_)) => Vec::new(),
-        None => {
-            node.orphans.keep(s.clone());
-            Vec::new()
-        }
+    if out.is_none() {
+        node.orphans.keep(s.clone());
     }
+    Vec::new()
 }
 
 fn imported(k: &crate::domain::key::Key) -> Vec<crate::domain::material::KeyMaterialId> {
@@ -95,7 +90,7 @@ fn imported(k: &crate::domain::key::Key) -> Vec<crate::domain::material::KeyMate
 /// the simulated clock, then reports to the primary.
 fn create_replica(node: &Node, s: &Snapshot, local: &ReplicaLocal) -> Vec<Envelope> {
     let now = node.now();
-    if node.store.read(&s.key_id, now, |_| ()).is_some() {
+    if node.store.read(&s.key_id, |_| ()).is_some() {
         // A duplicate, or the set was re-created: a newer snapshot still applies.
         return snapshot(node, s);
     }
@@ -116,13 +111,10 @@ fn create_replica(node: &Node, s: &Snapshot, local: &ReplicaLocal) -> Vec<Envelo
         events.extend(snapshot(node, &orphan));
     }
     let region = node.region.clone();
-    let out = node.store.update_quiet(&s.key_id, now, |k| {
+    node.change_key(&s.key_id, |k| {
         multi_region::finish_creating(k, now);
-        Ok(observe::report(k, &region))
+        Ok(((), observe::report(k, &region).into_iter().collect()))
     });
-    if let Some(Ok(Some(r))) = out {
-        events.push(r);
-    }
     events
 }
 
@@ -130,10 +122,10 @@ fn create_replica(node: &Node, s: &Snapshot, local: &ReplicaLocal) -> Vec<Envelo
 /// goes out to every replica.
 fn report(node: &Node, r: &Report) -> Vec<Envelope> {
     let region = node.region.clone();
-    let out = node.store.update_quiet(&r.key_id, node.now(), |k| {
+    node.change_key(&r.key_id, |k| {
         let before = multi_region::snapshot(k);
         if !multi_region::apply_report(k, r) {
-            return Ok(Vec::new());
+            return Ok(((), Vec::new()));
         }
         let mut after = multi_region::snapshot(k);
         if let (Some(b), Some(a)) = (before.as_ref(), after.as_mut()) {
@@ -142,16 +134,13 @@ fn report(node: &Node, r: &Report) -> Vec<Envelope> {
             let mut a2 = a.clone();
             a2.imports.clear();
             if b == a2 {
-                return Ok(Vec::new());
+                return Ok(((), Vec::new()));
             }
         }
         multi_region::bump(k);
-        Ok(broadcast(k, &region))
+        Ok(((), broadcast(k, &region)))
     });
-    match out {
-        Some(Ok(events)) => events,
-        _ => Vec::new(),
-    }
+    Vec::new()
 }
 
 /// the primary forgets a deleted replica; a primary waiting for its replicas
@@ -159,12 +148,12 @@ fn report(node: &Node, r: &Report) -> Vec<Envelope> {
 fn replica_deleted(node: &Node, key_id: &str, gone: &str) -> Vec<Envelope> {
     let region = node.region.clone();
     let now = node.now();
-    let out = node.store.update_quiet(key_id, now, |k| {
+    node.change_key(key_id, |k| {
         let Some(mr) = k.multi_region.as_mut() else {
-            return Ok(Vec::new());
+            return Ok(((), Vec::new()));
         };
         if mr.role != MultiRegionKeyType::Primary || !mr.replicas.iter().any(|r| r.region == gone) {
-            return Ok(Vec::new());
+            return Ok(((), Vec::new()));
         }
         mr.replicas.retain(|r| r.region != gone);
         mr.imports.remove(gone);
@@ -179,12 +168,9 @@ fn replica_deleted(node: &Node, key_id: &str, gone: &str) -> Vec<Envelope> {
         }
         multi_region::recompute_pending(k);
         multi_region::bump(k);
-        Ok(broadcast(k, &region))
+        Ok(((), broadcast(k, &region)))
     });
-    match out {
-        Some(Ok(events)) => events,
-        _ => Vec::new(),
-    }
+    Vec::new()
 }
 
 /// The primary's snapshot to every replica.

@@ -3,13 +3,20 @@
 
 use std::sync::Arc;
 
+pub mod apply;
+
 use crate::clock::{Clock, Millis};
 use crate::config::{ImportConfig, Limits, ReplicationConfig};
 use crate::domain::ids;
+use crate::domain::key::Key;
 use crate::domain::multi_region::Snapshot;
 use crate::durable::{Change, Journal};
 use crate::error::{KmsError, KmsResult};
+use crate::replication::bus::queued_changes;
 use crate::replication::bus::Bus;
+use crate::replication::event::Envelope;
+use crate::replication::observe;
+use crate::store::Due;
 use crate::store::Store;
 use crate::tokens::Tokens;
 use crate::wrapping_pool::WrappingPool;
@@ -142,7 +149,7 @@ impl Node {
             region: region.to_string(),
             account: account.to_string(),
             partition: ids::partition(region),
-            store: Store::new(region, bus.clone(), journal.clone(), default_policy.clone()),
+            store: Store::new(region, journal.clone(), default_policy.clone()),
             last_usage: crate::last_usage::LastUsage::new(clock.now()),
             clock,
             limits,
@@ -228,39 +235,119 @@ impl Node {
         KmsError::not_found(format!("Key '{}' does not exist", self.key_arn(id)))
     }
 
-    /// Reads key `id` (a resolved bare id); a key deleted since it was resolved is NotFound.
-    pub fn read_key<T>(
-        &self,
-        id: &str,
-        f: impl FnOnce(&crate::domain::key::Key) -> T,
-    ) -> KmsResult<T> {
-        self.store
-            .read(id, self.now(), f)
-            .ok_or_else(|| self.key_not_found(id))
+    /// Reads key `id` (a resolved bare id) after the time rules due now; a key deleted since
+    /// it was resolved is NotFound.
+    pub fn read_key<T>(&self, id: &str, f: impl FnOnce(&Key) -> T) -> KmsResult<T> {
+        self.peek_key(id, f).ok_or_else(|| self.key_not_found(id))
     }
 
-    /// Changes key `id` atomically and sends the events `f` returns with it, journaled in one
-    /// group with the change (see [`Store::update_emitting`]).
-    pub fn update_key_emitting<T>(
-        &self,
-        id: &str,
-        f: impl FnOnce(
-            &mut crate::domain::key::Key,
-        ) -> KmsResult<(T, Vec<crate::replication::event::Envelope>)>,
-    ) -> KmsResult<T> {
-        self.store
-            .update_emitting(id, self.now(), f)
-            .unwrap_or_else(|| Err(self.key_not_found(id)))
+    /// Reads key `id` after the time rules due now (lazy half of X-6/I-50; the sweep is the
+    /// other half). `None` if it does not exist.
+    pub fn peek_key<T>(&self, id: &str, f: impl FnOnce(&Key) -> T) -> Option<T> {
+        self.apply_time(id);
+        self.store.read(id, f)
     }
 
-    /// Changes key `id` atomically (see [`Store::update`]).
+    /// Changes key `id` atomically; the replication events the change implies
+    /// ([`observe`]) are journaled with it and then sent.
     pub fn update_key<T>(
         &self,
         id: &str,
-        f: impl FnOnce(&mut crate::domain::key::Key) -> KmsResult<T>,
+        f: impl FnOnce(&mut Key) -> KmsResult<T>,
     ) -> KmsResult<T> {
+        self.update_key_emitting(id, |k| f(k).map(|v| (v, Vec::new())))
+    }
+
+    /// [`Node::update_key`] for a change that sends events of its own besides those the
+    /// change implies (ReplicateKey's CreateReplica).
+    pub fn update_key_emitting<T>(
+        &self,
+        id: &str,
+        f: impl FnOnce(&mut Key) -> KmsResult<(T, Vec<Envelope>)>,
+    ) -> KmsResult<T> {
+        self.apply_time(id);
+        self.change_key(id, |k| {
+            let before = observe::Before::of(k);
+            let (v, extra) = f(k)?;
+            let mut events = before
+                .map(|b| b.events(k, &self.region))
+                .unwrap_or_default();
+            events.extend(extra);
+            Ok((v, events))
+        })
+        .unwrap_or_else(|| Err(self.key_not_found(id)))
+    }
+
+    /// The one way a key changes: `f` runs on a copy and returns the events the change sends;
+    /// the store commits the key and journals it with the events as one group, then the bus
+    /// gets them. `None` if the key does not exist. (Time rules are the caller's: this is
+    /// also how they are applied.)
+    pub fn change_key<T>(
+        &self,
+        id: &str,
+        f: impl FnOnce(&mut Key) -> KmsResult<(T, Vec<Envelope>)>,
+    ) -> Option<KmsResult<T>> {
+        let mut staged = Vec::new();
+        let out = self.store.update(id, |k| {
+            let (v, events) = f(k)?;
+            staged = self.bus.stage(events);
+            Ok((v, queued_changes(&staged).collect()))
+        });
+        self.bus.enqueue(staged);
+        out
+    }
+
+    /// Deletes key `id`; a deleted replica tells its primary, in the same journal
+    /// group.
+    pub fn remove_key(&self, id: &str) -> Option<Key> {
+        let mut staged = Vec::new();
+        let key = self.store.remove(id, |k| {
+            staged = self.bus.stage(observe::replica_deleted(k, &self.region));
+            queued_changes(&staged).collect()
+        });
+        self.bus.enqueue(staged);
+        key
+    }
+
+    /// Applies the time rule due for key `id` now, if any: removal once its deletion window
+    /// has passed (S-13), or expiry, automatic rotation, the end of Creating.
+    pub fn apply_time(&self, id: &str) {
+        let now = self.now();
+        match self.store.due(id, now) {
+            None => {}
+            Some(Due::Deletion) => {
+                self.remove_key(id);
+            }
+            Some(Due::Rules) => {
+                self.change_key(id, |k| {
+                    let before = observe::Before::of(k);
+                    k.apply_time(now)?;
+                    let events = before
+                        .map(|b| b.events(k, &self.region))
+                        .unwrap_or_default();
+                    Ok(((), events))
+                });
+            }
+        }
+    }
+
+    /// Applies every time rule that is due (the background sweep, and after a clock advance).
+    pub fn sweep(&self) {
+        for id in self.store.due_ids(self.now()) {
+            self.apply_time(&id);
+        }
+    }
+
+    /// Changes key `id`'s grants with the key read-locked (see [`Store::update_grants`]),
+    /// after the time rules due now.
+    pub fn update_grants<T>(
+        &self,
+        id: &str,
+        f: impl FnOnce(&Key, &mut crate::domain::grant::KeyGrants) -> KmsResult<T>,
+    ) -> KmsResult<T> {
+        self.apply_time(id);
         self.store
-            .update(id, self.now(), f)
+            .update_grants(id, f)
             .unwrap_or_else(|| Err(self.key_not_found(id)))
     }
 }
