@@ -9,12 +9,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::domain::enums::{MultiRegionKeyType, WrappingKeySpec};
-use crate::domain::multi_region::Report;
 use crate::domain::wrapping::WrappingKey;
 use crate::durable::Change;
 use crate::node::Node;
 use crate::replication::bus::Bus;
-use crate::replication::event::{Envelope, Event};
+use crate::replication::observe;
 
 /// The wrapping keys of a data dir, parsed once each, for the import tokens that name them.
 #[derive(Debug, Default)]
@@ -120,32 +119,16 @@ pub fn reannounce(node: &Node) {
             Some(Some(MultiRegionKeyType::Primary)) => {
                 let events = node
                     .store
-                    .read(&id, |k| crate::node::apply::broadcast(k, &node.region))
+                    .read(&id, |k| observe::broadcast(k, &node.region))
                     .unwrap_or_default();
                 node.bus.publish(events);
             }
             Some(Some(MultiRegionKeyType::Replica)) => {
                 // The last report again, with its own sequence number: a primary that has it
                 // ignores it; one that missed it applies it. (No report yet: nothing to miss.)
-                let again = node.store.read(&id, |k| {
-                    let mr = k.multi_region.as_ref()?;
-                    (mr.report_seq > 0 && mr.primary.region != node.region).then(|| Envelope {
-                        from: node.region.clone(),
-                        to: mr.primary.region.clone(),
-                        event: Event::Report(Report {
-                            key_id: k.id.clone(),
-                            region: node.region.clone(),
-                            seq: mr.report_seq,
-                            imported: k
-                                .materials
-                                .iter()
-                                .filter(|m| m.bytes.is_some())
-                                .map(|m| m.id)
-                                .collect(),
-                            state: k.state.as_str().to_string(),
-                        }),
-                    })
-                });
+                let again = node
+                    .store
+                    .read(&id, |k| observe::report_again(k, &node.region));
                 if let Some(Some(env)) = again {
                     node.bus.publish(vec![env]);
                 }

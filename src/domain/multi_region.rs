@@ -120,8 +120,14 @@ pub fn bump(key: &mut Key) {
 
 /// This Region's import report (and a fresh sequence number for it).
 pub fn report(key: &mut Key, region: &str) -> Option<Report> {
-    let mr = key.multi_region.as_mut()?;
-    mr.report_seq += 1;
+    key.multi_region.as_mut()?.report_seq += 1;
+    current_report(key, region)
+}
+
+/// This Region's last import report again, with its own sequence number (a primary that has
+/// it ignores it).
+pub fn current_report(key: &Key, region: &str) -> Option<Report> {
+    let mr = key.multi_region.as_ref()?;
     Some(Report {
         key_id: key.id.clone(),
         region: region.to_string(),

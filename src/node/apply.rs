@@ -47,15 +47,7 @@ fn snapshot(node: &Node, s: &Snapshot) -> Vec<Envelope> {
             // tells every replica (the old primary among them), which ends their Updating.
             multi_region::recompute_pending(k);
             multi_region::bump(k);
-            if let Some(snap) = multi_region::snapshot(k) {
-                for r in &snap.replicas {
-                    events.push(Envelope {
-                        from: region.to_string(),
-                        to: r.region.clone(),
-                        event: Event::Snapshot(snap.clone()),
-                    });
-                }
-            }
+            events.extend(observe::broadcast(k, region));
         } else if !is_primary {
             // U-3: a snapshot from a new primary ends this Region's Updating.
             if let Some(mr) = k.multi_region.as_mut() {
@@ -138,7 +130,7 @@ fn report(node: &Node, r: &Report) -> Vec<Envelope> {
             }
         }
         multi_region::bump(k);
-        Ok(((), broadcast(k, &region)))
+        Ok(((), observe::broadcast(k, &region)))
     });
     Vec::new()
 }
@@ -168,22 +160,7 @@ fn replica_deleted(node: &Node, key_id: &str, gone: &str) -> Vec<Envelope> {
         }
         multi_region::recompute_pending(k);
         multi_region::bump(k);
-        Ok(((), broadcast(k, &region)))
+        Ok(((), observe::broadcast(k, &region)))
     });
     Vec::new()
-}
-
-/// The primary's snapshot to every replica.
-pub fn broadcast(k: &crate::domain::key::Key, from: &str) -> Vec<Envelope> {
-    let Some(snap) = multi_region::snapshot(k) else {
-        return Vec::new();
-    };
-    snap.replicas
-        .iter()
-        .map(|r| Envelope {
-            from: from.to_string(),
-            to: r.region.clone(),
-            event: Event::Snapshot(snap.clone()),
-        })
-        .collect()
 }

@@ -15,7 +15,7 @@ use crate::domain::state::{KeyState, OpClass};
 use crate::error::{ErrorCode, KmsError, KmsResult};
 use crate::node::Node;
 use crate::protocol::requests::{ReplicateKeyRequest, UpdatePrimaryRegionRequest};
-use crate::replication::event::{Envelope, Event};
+use crate::replication::observe;
 
 /// `ReplicateKeyResponse` (R-6: ReplicaTags omitted when no tags were given).
 #[derive(Debug, Serialize)]
@@ -92,14 +92,8 @@ pub fn replicate_key(node: &Node, req: ReplicateKeyRequest) -> KmsResult<Replica
         let snapshot =
             multi_region::snapshot(k).ok_or_else(|| KmsError::internal("no snapshot"))?;
         // the replica is created by this event, journaled with the primary's new list.
-        let create = Envelope {
-            from: node.region.clone(),
-            to: target.clone(),
-            event: Event::CreateReplica {
-                snapshot: snapshot.clone(),
-                local: local.clone(),
-            },
-        };
+        let create =
+            observe::create_replica(&node.region, &target, snapshot.clone(), local.clone());
         Ok((snapshot, vec![create]))
     })?;
     // the response shows the replica as it starts, `Creating`.

@@ -1,4 +1,5 @@
-//! Which bus events a committed change to a multi-Region key implies. The store calls
+//! Which bus events a committed change to a multi-Region key implies — and every other event
+//! kmsim sends: the one module where envelopes are made. The store calls
 //! [`Before::of`] before an operation or time rule changes a key and [`Before::events`] after,
 //! on the copy about to be committed.
 //!
@@ -11,7 +12,7 @@
 use crate::domain::enums::MultiRegionKeyType;
 use crate::domain::key::{Key, RegionalKey};
 use crate::domain::material::KeyMaterialId;
-use crate::domain::multi_region::{self, Snapshot};
+use crate::domain::multi_region::{self, ReplicaLocal, Snapshot};
 
 use super::event::{Envelope, Event};
 
@@ -87,13 +88,7 @@ impl Before {
                 multi_region::bump(k);
             }
             if let Some(snap) = multi_region::snapshot(k) {
-                for r in &self.replicas {
-                    out.push(Envelope {
-                        from: region.to_string(),
-                        to: r.region.clone(),
-                        event: Event::Snapshot(snap.clone()),
-                    });
-                }
+                out.extend(snapshot_to(region, &self.replicas, &snap));
             }
         } else if imported(k) != self.imported || k.state.as_str() != self.state {
             out.extend(report(k, region));
@@ -151,5 +146,47 @@ pub fn replica_deleted(k: &Key, region: &str) -> Vec<Envelope> {
             },
         }],
         _ => Vec::new(),
+    }
+}
+
+/// `snap` from `from` to each of `to`.
+fn snapshot_to(from: &str, to: &[RegionalKey], snap: &Snapshot) -> Vec<Envelope> {
+    to.iter()
+        .map(|r| Envelope {
+            from: from.to_string(),
+            to: r.region.clone(),
+            event: Event::Snapshot(snap.clone()),
+        })
+        .collect()
+}
+
+/// The primary's snapshot to every replica it lists.
+pub fn broadcast(k: &Key, from: &str) -> Vec<Envelope> {
+    match multi_region::snapshot(k) {
+        Some(snap) => snapshot_to(from, &snap.replicas, &snap),
+        None => Vec::new(),
+    }
+}
+
+/// A replica's last report sent again (recovery): nothing before its first report, and
+/// nothing from the primary itself.
+pub fn report_again(k: &Key, region: &str) -> Option<Envelope> {
+    let mr = k.multi_region.as_ref()?;
+    if mr.report_seq == 0 || mr.primary.region == region {
+        return None;
+    }
+    Some(Envelope {
+        from: region.to_string(),
+        to: mr.primary.region.clone(),
+        event: Event::Report(multi_region::current_report(k, region)?),
+    })
+}
+
+/// ReplicateKey's order to create the replica in `to`.
+pub fn create_replica(from: &str, to: &str, snapshot: Snapshot, local: ReplicaLocal) -> Envelope {
+    Envelope {
+        from: from.to_string(),
+        to: to.to_string(),
+        event: Event::CreateReplica { snapshot, local },
     }
 }
