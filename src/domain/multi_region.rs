@@ -336,3 +336,146 @@ pub fn finish_creating(key: &mut Key, now: Millis) -> bool {
     };
     true
 }
+
+#[cfg(test)]
+mod apply_laws {
+    //! The laws the replication bus relies on (issue 10): applying snapshots is idempotent
+    //! (a duplicate changes nothing), order-safe per key (any order of delivery, with any
+    //! duplicates, ends where in-order delivery ends: the newest snapshot), and commutative
+    //! across keys (a key's state depends only on its own snapshots). Reports likewise.
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::enums::{KeySpec, KeyUsage, Origin, RotationType};
+    use crate::domain::key::{AutoRotation, Key, MultiRegion, RegionalKey};
+    use crate::domain::material::Material;
+
+    const ID: &str = "mrk-0123456789abcdef0123456789abcdef";
+
+    fn primary(id: &str) -> Key {
+        let here = RegionalKey {
+            region: "us-east-1".into(),
+            arn: format!("arn:aws:kms:us-east-1:111122223333:key/{id}"),
+        };
+        let mut mr = MultiRegion::primary(here.clone());
+        mr.replicas.push(RegionalKey {
+            region: "eu-west-1".into(),
+            arn: format!("arn:aws:kms:eu-west-1:111122223333:key/{id}"),
+        });
+        Key {
+            id: id.into(),
+            arn: here.arn,
+            seq: 0,
+            creation_date: 1,
+            description: String::new(),
+            spec: KeySpec::SymmetricDefault,
+            usage: KeyUsage::EncryptDecrypt,
+            origin: Origin::AwsKms,
+            state: KeyState::Enabled,
+            policy: "{}".into(),
+            tags: Vec::new(),
+            multi_region: Some(Box::new(mr)),
+            materials: vec![Material::initial(id, vec![7; 32])],
+            auto_rotation: None,
+            on_demand_rotations: 0,
+            ever_imported: false,
+            public_key: None,
+        }
+    }
+
+    /// The primary's snapshots after each of `steps` changes (rotate, or set/clear automatic
+    /// rotation).
+    fn history(id: &str, steps: &[u8]) -> Vec<Snapshot> {
+        let mut k = primary(id);
+        let mut out = vec![snapshot(&k).unwrap()];
+        for (i, s) in steps.iter().enumerate() {
+            match s % 3 {
+                0 => k
+                    .rotate_to_random(10 + i as i64, RotationType::OnDemand)
+                    .unwrap(),
+                1 => {
+                    k.auto_rotation = Some(AutoRotation {
+                        period_days: 90 + i as u32,
+                        next_rotation: 1_000_000,
+                    })
+                }
+                _ => k.auto_rotation = None,
+            }
+            bump(&mut k);
+            out.push(snapshot(&k).unwrap());
+        }
+        out
+    }
+
+    fn replica_of(first: &Snapshot) -> Key {
+        let local = ReplicaLocal {
+            description: String::new(),
+            policy: "{}".into(),
+            tags: Vec::new(),
+        };
+        let arn = format!("arn:aws:kms:eu-west-1:111122223333:key/{}", first.key_id);
+        new_replica(first, "eu-west-1", arn, 0, 1, 1, local)
+    }
+
+    proptest! {
+        #[test]
+        fn any_delivery_order_with_duplicates_ends_at_the_newest_snapshot(
+            steps in proptest::collection::vec(any::<u8>(), 1..8),
+            order in proptest::collection::vec(any::<prop::sample::Index>(), 1..24),
+            newest_at in any::<prop::sample::Index>(),
+        ) {
+            let snaps = history(ID, &steps);
+            // In order, once each.
+            let mut expected = replica_of(&snaps[0]);
+            for s in &snaps {
+                apply_snapshot(&mut expected, s, "eu-west-1");
+            }
+            // Any order, any duplicates, as long as the newest arrives at least once (anywhere:
+            // older ones after it must change nothing).
+            let mut delivery: Vec<&Snapshot> = order.iter().map(|i| i.get(&snaps)).collect();
+            delivery.insert(newest_at.index(delivery.len() + 1), snaps.last().unwrap());
+            let mut got = replica_of(&snaps[0]);
+            for s in delivery {
+                apply_snapshot(&mut got, s, "eu-west-1");
+            }
+            prop_assert_eq!(&got, &expected);
+            // Idempotent: everything again changes nothing.
+            for s in &snaps {
+                prop_assert!(!apply_snapshot(&mut got, s, "eu-west-1"));
+            }
+            prop_assert_eq!(&got, &expected);
+        }
+
+        #[test]
+        fn another_keys_snapshots_change_nothing(steps in proptest::collection::vec(any::<u8>(), 1..6)) {
+            let mine = history(ID, &steps);
+            let theirs = history("mrk-fedcba9876543210fedcba9876543210", &steps);
+            let mut k = replica_of(&mine[0]);
+            let before = k.clone();
+            for s in &theirs {
+                prop_assert!(!apply_snapshot(&mut k, s, "eu-west-1"));
+            }
+            prop_assert_eq!(k, before);
+        }
+
+        #[test]
+        fn reports_apply_newest_first_in_any_order(seqs in proptest::collection::vec(1..50u64, 1..20)) {
+            let mut p = primary(ID);
+            let report = |seq| Report {
+                key_id: ID.into(),
+                region: "eu-west-1".into(),
+                seq,
+                imported: Vec::new(),
+                state: format!("s{seq}"),
+            };
+            for s in &seqs {
+                apply_report(&mut p, &report(*s));
+            }
+            let max = *seqs.iter().max().unwrap();
+            let st = &p.multi_region.as_ref().unwrap().imports["eu-west-1"];
+            prop_assert_eq!(st.seq, max);
+            prop_assert_eq!(st.state.clone(), format!("s{max}"));
+        }
+    }
+}
