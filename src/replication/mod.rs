@@ -8,3 +8,4 @@ pub mod bus;
 pub mod event;
 pub mod lanes;
 pub mod observe;
+pub mod transport;
