@@ -6,7 +6,9 @@
 //! - `GET /_kmsim/clock` → `{"now":EPOCH_SECONDS,"offsetSeconds":N}`
 //! - `POST /_kmsim/clock/advance` with `{"seconds":N}` (N ≥ 0) → the same shape, after every
 //!   rule that fell due has been applied in every Region.
-//! - `GET /_kmsim/bus` → `{"delayMs":N,"cut":[R…],"queued":{R:N},"delivered":N}`
+//! - `GET /_kmsim/bus` → `{"delayMs":N,"cut":[R…],"queued":{R:N},"delivered":N,
+//!   "lagMs":{R:{"count":N,"p50":MS,"p99":MS,"max":MS}}}` (lag: publish → applied, per
+//!   destination Region, since start or reset)
 //! - `POST /_kmsim/bus/delay` with `{"milliseconds":N}` → the bus status
 //! - `POST /_kmsim/bus/cut` / `POST /_kmsim/bus/heal` with `{"region":R}` → the bus status
 //! - `POST /_kmsim/reset` → `{"reset":true}` once every Region has forgotten its state (keys,
@@ -160,6 +162,9 @@ async fn bus(cluster: &ClusterState, method: Method, path: &str, req: Request) -
             "cut": st.cut,
             "queued": st.queued,
             "delivered": st.delivered,
+            "lagMs": st.lag.iter().map(|(r, l)| {
+                (r.clone(), json!({"count": l.count, "p50": l.p50_ms, "p99": l.p99_ms, "max": l.max_ms}))
+            }).collect::<serde_json::Map<String, Value>>(),
         }),
     )
 }

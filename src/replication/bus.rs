@@ -36,7 +36,7 @@ pub struct Bus {
 }
 
 /// What `GET /_kmsim/bus` shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BusStatus {
     /// Delivery delay.
     pub delay: Duration,
@@ -48,6 +48,21 @@ pub struct BusStatus {
     pub delivered: u64,
     /// Times the delivery task has woken up.
     pub wakeups: u64,
+    /// Replication lag per destination Region (publish → applied), since start or reset.
+    pub lag: BTreeMap<String, Lag>,
+}
+
+/// Replication lag of the events applied in one Region.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Lag {
+    /// Events measured.
+    pub count: u64,
+    /// Median, in milliseconds.
+    pub p50_ms: f64,
+    /// 99th percentile, in milliseconds.
+    pub p99_ms: f64,
+    /// Largest, in milliseconds.
+    pub max_ms: f64,
 }
 
 impl std::fmt::Debug for Bus {

@@ -18,6 +18,8 @@ use super::event::{Envelope, Event};
 /// One queued event: when it is due, and the event.
 #[derive(Debug, Clone)]
 pub struct Queued {
+    /// When it was sent (replication lag is measured from here).
+    pub published: Instant,
     /// Not delivered before this instant (the bus delay), unless drained.
     pub due: Instant,
     /// The event.
@@ -96,7 +98,7 @@ impl Lanes {
         now: Instant,
         force: bool,
         newest_first: bool,
-    ) -> Option<(u64, Envelope)> {
+    ) -> Option<(u64, Queued)> {
         let (key, seq) = self.lanes.iter().find_map(|((from, to), lane)| {
             if cut.contains(from) || cut.contains(to) {
                 return None;
@@ -117,7 +119,7 @@ impl Lanes {
             }
         }
         self.len -= 1;
-        Some((seq, q.envelope))
+        Some((seq, q))
     }
 
     /// When the next deliverable head is due (`None`: nothing deliverable).
@@ -164,6 +166,7 @@ mod tests {
 
     fn report(from: &str, to: &str, key: &str, seq: u64) -> Queued {
         Queued {
+            published: Instant::now(),
             due: Instant::now(),
             envelope: Envelope {
                 from: from.into(),
@@ -181,6 +184,7 @@ mod tests {
 
     fn deleted(from: &str, to: &str, key: &str) -> Queued {
         Queued {
+            published: Instant::now(),
             due: Instant::now(),
             envelope: Envelope {
                 from: from.into(),
@@ -200,8 +204,8 @@ mod tests {
         l.push(1, report("ap-southeast-2", "us-east-1", "a", 1), true);
         l.push(2, report("eu-west-1", "us-east-1", "b", 1), true);
         let cut: BTreeSet<String> = ["ap-southeast-2".to_string()].into();
-        let (seq, e) = l.pop(&cut, Instant::now(), false, false).unwrap();
-        assert_eq!((seq, e.from.as_str()), (2, "eu-west-1"));
+        let (seq, q) = l.pop(&cut, Instant::now(), false, false).unwrap();
+        assert_eq!((seq, q.envelope.from.as_str()), (2, "eu-west-1"));
         assert!(l.pop(&cut, Instant::now(), false, false).is_none());
         assert_eq!(l.queued()["us-east-1"], 1);
         assert!(
@@ -231,7 +235,7 @@ mod tests {
         assert_eq!(l.len(), 4);
         let none = BTreeSet::new();
         let (_, first) = l.pop(&none, Instant::now(), true, false).unwrap();
-        match first.event {
+        match first.envelope.event {
             Event::Report(r) => assert_eq!(r.seq, 10_000),
             other => panic!("{other:?}"),
         }

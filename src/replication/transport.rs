@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
-use super::bus::BusStatus;
+use super::bus::{BusStatus, Lag};
 use super::event::Envelope;
 use super::lanes::{Lanes, Queued};
 
@@ -89,6 +89,8 @@ struct State {
     reversed: bool,
     /// How many times the delivery task woke up (idle cost, for tests).
     wakeups: u64,
+    /// Publish → applied, in microseconds, per destination Region.
+    lag: std::collections::BTreeMap<String, hdrhistogram::Histogram<u64>>,
 }
 
 impl InProcess {
@@ -117,13 +119,27 @@ impl InProcess {
                 }
                 next
             };
-            let Some((seq, env)) = next else {
+            let Some((seq, q)) = next else {
                 return n;
             };
             if let Some(f) = self.delivered.get() {
-                f(seq, &env);
+                f(seq, &q.envelope);
             }
-            self.state.lock().delivered += 1;
+            let lag_us = q.published.elapsed().as_micros() as u64;
+            let mut st = self.state.lock();
+            st.delivered += 1;
+            let h = match st.lag.entry(q.envelope.to) {
+                std::collections::btree_map::Entry::Occupied(e) => Some(e.into_mut()),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    // 1 µs to 1 hour at 3 significant figures: valid bounds, so this never fails.
+                    hdrhistogram::Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3)
+                        .ok()
+                        .map(|h| e.insert(h))
+                }
+            };
+            if let Some(h) = h {
+                h.saturating_record(lag_us.max(1));
+            }
             n += 1;
         }
     }
@@ -140,10 +156,12 @@ impl Transport for InProcess {
         }
         let (immediate, dropped) = {
             let mut st = self.state.lock();
-            let due = Instant::now() + st.delay;
+            let now = Instant::now();
+            let due = now + st.delay;
             let mut dropped = Vec::new();
             for o in events {
                 let q = Queued {
+                    published: now,
                     due,
                     envelope: o.envelope,
                 };
@@ -192,6 +210,7 @@ impl Transport for InProcess {
         st.queue.clear();
         st.cut.clear();
         st.reversed = false;
+        st.lag.clear();
     }
 
     fn reverse_queue(&self) {
@@ -207,6 +226,20 @@ impl Transport for InProcess {
             queued: st.queue.queued(),
             delivered: st.delivered,
             wakeups: st.wakeups,
+            lag: st
+                .lag
+                .iter()
+                .map(|(r, h)| {
+                    let ms = |us: u64| us as f64 / 1000.0;
+                    let lag = Lag {
+                        count: h.len(),
+                        p50_ms: ms(h.value_at_quantile(0.5)),
+                        p99_ms: ms(h.value_at_quantile(0.99)),
+                        max_ms: ms(h.max()),
+                    };
+                    (r.clone(), lag)
+                })
+                .collect(),
         }
     }
 

@@ -125,3 +125,24 @@ async fn a_cut_regions_queue_keeps_only_the_newest_state_per_key() {
     assert_eq!(status.rotation_period_in_days, Some(365));
     tc.stop().await;
 }
+
+/// `GET /_kmsim/bus` reports replication lag per destination Region: with a 50 ms delay, what
+/// the delivery task applies waited at least that long.
+#[tokio::test]
+async fn the_bus_reports_replication_lag_per_region() {
+    let tc = TestCluster::start().await;
+    let a = tc.client(A);
+    let id = mrk(&a, OriginType::AwsKms).await;
+    replicate(&a, &id, B).await;
+    let (_, bus) = admin(&tc, "/_kmsim/bus", None).await;
+    assert_eq!(bus["lagMs"][B]["count"], 1, "the CreateReplica: {bus}");
+    admin(&tc, "/_kmsim/bus/delay", Some(r#"{"milliseconds":50}"#)).await;
+    a.enable_key_rotation().key_id(&id).send().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let (_, bus) = admin(&tc, "/_kmsim/bus", None).await;
+    let lag = &bus["lagMs"][B];
+    assert_eq!(lag["count"], 2, "{bus}");
+    assert!(lag["max"].as_f64().unwrap() >= 50.0, "{bus}");
+    assert!(lag["p50"].as_f64().unwrap() <= lag["p99"].as_f64().unwrap());
+    tc.stop().await;
+}
