@@ -57,12 +57,7 @@ mkdir -p "$DATA_DIR" || abort "mkdir $DATA_DIR"
 
 # Every client gets endpoint, Region and dummy credentials; keep the user's own AWS
 # configuration out of the run.
-export AWS_CONFIG_FILE="$TMP/aws-config"
-export AWS_SHARED_CREDENTIALS_FILE="$TMP/aws-credentials"
-export AWS_EC2_METADATA_DISABLED=true
-unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_DEFAULT_REGION \
-    AWS_REGION AWS_ENDPOINT_URL AWS_ENDPOINT_URL_KMS AWS_CA_BUNDLE HTTP_PROXY HTTPS_PROXY \
-    http_proxy https_proxy
+e2e_isolate_aws
 
 args=(--bin "$BIN" --config "$CONFIG" --data-dir "$DATA_DIR" --log "$TMP/server.log"
       --pid-file "$TMP/server.pid" --gateway "http://127.0.0.1:$GATEWAY_PORT"
@@ -71,14 +66,4 @@ for i in "${!REGIONS[@]}"; do
     args+=(--region "${REGIONS[$i]}=http://127.0.0.1:${PORTS[$((i + 1))]}")
 done
 
-timeout 900 "$PY" -u "$ROOT/scripts/crash_test.py" "${args[@]}" "$@" 2>&1 | tee "$TMP/crash.out"
-rc=${PIPESTATUS[0]}
-
-# The driver prints the summary itself. If it did not get that far (killed by the time limit,
-# or crashed), count its lines here and add the failure.
-if tail -n 1 "$TMP/crash.out" | grep -Eq '^[0-9]+ passed, [0-9]+ failed$'; then
-    exit "$rc"
-fi
-PASSED=$(grep -c '^ok - ' "$TMP/crash.out")
-FAILED=$(grep -c '^not ok - ' "$TMP/crash.out")
-abort "crash_test.py ended without its summary line (exit status $rc)"
+e2e_driver 900 "$TMP/crash.out" crash_test.py "$PY" -u "$ROOT/scripts/crash_test.py" "${args[@]}" "$@"

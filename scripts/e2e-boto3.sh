@@ -35,26 +35,11 @@ e2e_start
 
 # The scenario passes endpoint, Region and dummy credentials to every client; keep the user's
 # own AWS configuration out of the run.
-export AWS_CONFIG_FILE="$TMP/aws-config"
-export AWS_SHARED_CREDENTIALS_FILE="$TMP/aws-credentials"
-export AWS_EC2_METADATA_DISABLED=true
-unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_DEFAULT_REGION \
-    AWS_REGION AWS_ENDPOINT_URL AWS_ENDPOINT_URL_KMS AWS_CA_BUNDLE HTTP_PROXY HTTPS_PROXY \
-    http_proxy https_proxy
+e2e_isolate_aws
 
 args=(--gateway "http://127.0.0.1:$GATEWAY_PORT" --account 111122223333)
 for i in "${!REGIONS[@]}"; do
     args+=(--region "${REGIONS[$i]}=http://127.0.0.1:${PORTS[$((i + 1))]}")
 done
 
-timeout 600 "$PY" -u "$ROOT/scripts/e2e_boto3.py" "${args[@]}" 2>&1 | tee "$TMP/scenario.out"
-rc=${PIPESTATUS[0]}
-
-# The scenario prints the summary itself. If it did not get that far (killed by the time
-# limit, or crashed), count its lines here and add the failure.
-if tail -n 1 "$TMP/scenario.out" | grep -Eq '^[0-9]+ passed, [0-9]+ failed$'; then
-    exit "$rc"
-fi
-PASSED=$(grep -c '^ok - ' "$TMP/scenario.out")
-FAILED=$(grep -c '^not ok - ' "$TMP/scenario.out")
-abort "e2e_boto3.py ended without its summary line (exit status $rc)"
+e2e_driver 600 "$TMP/scenario.out" e2e_boto3.py "$PY" -u "$ROOT/scripts/e2e_boto3.py" "${args[@]}"

@@ -68,13 +68,8 @@ EU_PORT="http://127.0.0.1:${PORTS[2]}"
 # The walkthrough calls plain `aws`: put the venv's first on PATH (its python3 is fine too).
 export PATH="$VENV/bin:$PATH"
 export AWS_MAX_ATTEMPTS=1
-export AWS_EC2_METADATA_DISABLED=true
 # Keep the user's own profiles, credentials and endpoints out of the run.
-export AWS_CONFIG_FILE="$TMP/aws-config"
-export AWS_SHARED_CREDENTIALS_FILE="$TMP/aws-credentials"
-unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_DEFAULT_REGION \
-    AWS_REGION AWS_ENDPOINT_URL AWS_ENDPOINT_URL_KMS AWS_CA_BUNDLE HTTP_PROXY HTTPS_PROXY \
-    http_proxy https_proxy
+e2e_isolate_aws
 
 # kms <endpoint> <region> <args...>: one bounded CLI call for the checks after a run.
 kms() {

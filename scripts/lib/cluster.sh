@@ -159,3 +159,31 @@ e2e_start() {
     done
     [[ -n "$healthy" ]] || abort "GET /_kmsim/health within 10 s"
 }
+
+# e2e_isolate_aws: keep the user's own AWS profiles, credentials, endpoints and proxies out of
+# the run (every client is given endpoint, Region and dummy credentials explicitly).
+e2e_isolate_aws() {
+    export AWS_CONFIG_FILE="$TMP/aws-config"
+    export AWS_SHARED_CREDENTIALS_FILE="$TMP/aws-credentials"
+    export AWS_EC2_METADATA_DISABLED=true
+    unset AWS_PROFILE AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_DEFAULT_REGION \
+        AWS_REGION AWS_ENDPOINT_URL AWS_ENDPOINT_URL_KMS AWS_CA_BUNDLE HTTP_PROXY HTTPS_PROXY \
+        http_proxy https_proxy
+}
+
+# e2e_driver SECONDS OUT NAME CMD...: runs a driver that prints "ok - "/"not ok - " lines and
+# its own "N passed, M failed" summary, teeing to OUT, and exits with its status. A driver that
+# did not get that far (killed by the time limit, or crashed) has its lines counted here and
+# the failure added.
+e2e_driver() {
+    local secs=$1 out=$2 name=$3
+    shift 3
+    timeout "$secs" "$@" 2>&1 | tee "$out"
+    local rc=${PIPESTATUS[0]}
+    if tail -n 1 "$out" | grep -Eq '^[0-9]+ passed, [0-9]+ failed$'; then
+        exit "$rc"
+    fi
+    PASSED=$(grep -c '^ok - ' "$out")
+    FAILED=$(grep -c '^not ok - ' "$out")
+    abort "$name ended without its summary line (exit status $rc)"
+}
