@@ -1,21 +1,36 @@
 //! The admin surface under `/_kmsim/` (a path AWS never uses): health, and the simulated
 //! clock that every time rule reads. Served on the gateway and on every Region port.
 //!
+//! When Regions run in separate processes (issue 10), every route acts on the **whole
+//! cluster** whichever process receives it: the receiving process acts, then makes the same
+//! (idempotent) call on every other process with [`crate::peers::SCOPE_HEADER`]` = process`,
+//! which acts on that process alone.
+//!
 //! - `GET /_kmsim/health` → `{"status":"ok","gateway":URL,"defaultRegion":R,"regions":[{"region":R,
-//!   "endpoint":URL,"wrappingKeysReady":{"RSA_2048":N,…}}]}`
+//!   "endpoint":URL,"wrappingKeysReady":{"RSA_2048":N,…}}]}` (`null` for a Region of another
+//!   process)
 //! - `GET /_kmsim/clock` → `{"now":EPOCH_SECONDS,"offsetSeconds":N}`
 //! - `POST /_kmsim/clock/advance` with `{"seconds":N}` (N ≥ 0) → the same shape, after every
-//!   rule that fell due has been applied in every Region.
-//! - `GET /_kmsim/bus` → `{"delayMs":N,"cut":[R…],"queued":{R:N},"delivered":N,
-//!   "lagMs":{R:{"count":N,"p50":MS,"p99":MS,"max":MS}}}` (lag: publish → applied, per
-//!   destination Region, since start or reset)
+//!   rule that fell due has been applied in every Region (of every process).
+//! - `POST /_kmsim/clock/catch-up` with `{"offsetSeconds":N}`: the clock moves forward to at
+//!   least N (how one process's advance reaches the others).
+//! - `GET /_kmsim/bus` → `{"transport":"in-process"|"nats","connected":B,"delayMs":N,
+//!   "cut":[R…],"queued":{R:N},"pending":{R:N},"delivered":N,
+//!   "lagMs":{R:{"count":N,"p50":MS,"p99":MS,"max":MS}}}` — `queued`: events in the outboxes
+//!   (not yet delivered, or not yet stored by NATS) per destination; `pending`: stored by NATS,
+//!   not yet applied; lag: publish → applied, per destination Region, since start or reset;
+//!   summed over every process.
 //! - `POST /_kmsim/bus/delay` with `{"milliseconds":N}` → the bus status
 //! - `POST /_kmsim/bus/cut` / `POST /_kmsim/bus/heal` with `{"region":R}` → the bus status
 //! - `POST /_kmsim/reset` → `{"reset":true}` once every Region has forgotten its state (keys,
 //!   aliases, grants, import tokens, queued bus events, the clock's offset) and the seed, if
 //!   the cluster was started with one, has been applied again.
-//! - `POST /_kmsim/bus/drain` → the bus status, once every deliverable queued event (and
-//!   everything they caused) has been applied; events to or from a cut Region stay queued.
+//! - `POST /_kmsim/bus/drain` → the bus status, once every Region has applied every event
+//!   published before the call (and everything they caused); events to or from a cut Region
+//!   stay queued. Answers 503 if the broker cannot be reached.
+//! - `POST /_kmsim/bus/flush`, `POST /_kmsim/bus/settle` (process-scoped steps of a drain):
+//!   hand over the outbox (`{"flushed":N}`); wait until this process's Regions applied what
+//!   the broker holds for them.
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -24,10 +39,13 @@ use axum::response::Response;
 use http_body_util::{BodyExt, Limited};
 use serde_json::{json, Value};
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::cluster::ClusterState;
 use crate::domain::enums::WrappingKeySpec;
+use crate::peers::SCOPE_HEADER;
+use crate::replication::bus::BusStatus;
 
 /// Serves one admin request.
 pub async fn handle(cluster: &Arc<ClusterState>, req: Request) -> Response {
@@ -44,23 +62,29 @@ pub async fn handle(cluster: &Arc<ClusterState>, req: Request) -> Response {
     }
 }
 
+/// Whether the call acts on the whole cluster (not a call from another process).
+fn cluster_wide(cluster: &ClusterState, req: &Request) -> bool {
+    !cluster.peers.is_empty()
+        && req
+            .headers()
+            .get(SCOPE_HEADER)
+            .is_none_or(|v| v.as_bytes() != b"process")
+}
+
 async fn route(cluster: &Arc<ClusterState>, req: Request) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
+    let wide = cluster_wide(cluster, &req);
     if path.starts_with("/_kmsim/bus") {
-        return bus(cluster, method, &path, req).await;
+        return bus(cluster, method, &path, req, wide).await;
     }
     match (method, path.as_str()) {
         (Method::GET, "/_kmsim/health") => reply(StatusCode::OK, health(cluster)),
         (Method::GET, "/_kmsim/clock") => reply(StatusCode::OK, clock(cluster)),
-        (Method::POST, "/_kmsim/reset") => reset(cluster).await,
+        (Method::POST, "/_kmsim/reset") => reset(cluster, wide).await,
         (Method::POST, "/_kmsim/clock/advance") => {
-            let body = match Limited::new(req.into_body(), 64 * 1024).collect().await {
-                Ok(b) => b.to_bytes(),
-                Err(_) => return bad("could not read the request body"),
-            };
-            let seconds = serde_json::from_slice::<Value>(&body)
-                .ok()
+            let seconds = body_json(req)
+                .await
                 .and_then(|v| v.get("seconds").and_then(Value::as_f64));
             match seconds {
                 Some(s) if s.is_finite() && s >= 0.0 && s * 1000.0 < i64::MAX as f64 => {
@@ -68,32 +92,50 @@ async fn route(cluster: &Arc<ClusterState>, req: Request) -> Response {
                         return bad("the simulated clock may run at most 1000 years ahead");
                     }
                     cluster.sweep();
+                    if wide {
+                        let offset = cluster.clock.offset() as f64 / 1000.0;
+                        let body = json!({ "offsetSeconds": offset });
+                        if let Err(e) = cluster.peers.post_all("/_kmsim/clock/catch-up", &body).await {
+                            return unavailable(e);
+                        }
+                    }
                     reply(StatusCode::OK, clock(cluster))
                 }
                 _ => bad("body must be {\"seconds\": N} with N a number >= 0"),
             }
         }
-        _ => reply(
-            StatusCode::NOT_FOUND,
-            json!({"__type": "NotFoundException", "message": format!("no admin route {path}")}),
-        ),
+        (Method::POST, "/_kmsim/clock/catch-up") => {
+            let offset = body_json(req)
+                .await
+                .and_then(|v| v.get("offsetSeconds").and_then(Value::as_f64));
+            match offset {
+                Some(s) if s.is_finite() && s >= 0.0 && s * 1000.0 < i64::MAX as f64 => {
+                    if !cluster.clock.catch_up((s * 1000.0).round() as i64) {
+                        return bad("the simulated clock may run at most 1000 years ahead");
+                    }
+                    cluster.sweep();
+                    reply(StatusCode::OK, clock(cluster))
+                }
+                _ => bad("body must be {\"offsetSeconds\": N} with N a number >= 0"),
+            }
+        }
+        _ => not_found(&path),
     }
 }
 
-async fn reset(cluster: &Arc<ClusterState>) -> Response {
-    // Seeding unwraps RSA and drains the bus: off the executor.
-    let c = cluster.clone();
-    match tokio::task::spawn_blocking(move || c.reset()).await {
-        Err(e) => reply(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            json!({"__type": "KMSInternalException", "message": format!("reset failed: {e}")}),
-        ),
-        Ok(Ok(())) => reply(StatusCode::OK, json!({"reset": true})),
-        Ok(Err(e)) => reply(
+async fn reset(cluster: &Arc<ClusterState>, wide: bool) -> Response {
+    if let Err(e) = cluster.reset().await {
+        return reply(
             StatusCode::INTERNAL_SERVER_ERROR,
             json!({"__type": "KMSInternalException", "message": e.0}),
-        ),
+        );
     }
+    if wide {
+        if let Err(e) = cluster.peers.post_all("/_kmsim/reset", &json!({})).await {
+            return unavailable(e);
+        }
+    }
+    reply(StatusCode::OK, json!({"reset": true}))
 }
 
 async fn body_json(req: Request) -> Option<Value> {
@@ -108,13 +150,51 @@ async fn body_json(req: Request) -> Option<Value> {
     serde_json::from_slice(&bytes).ok()
 }
 
-async fn bus(cluster: &ClusterState, method: Method, path: &str, req: Request) -> Response {
+/// The cluster-wide drain: every process settles (applies what the broker holds for it),
+/// then hands over its outbox; repeated until a round hands over nothing, so what applying
+/// caused is drained too.
+async fn drain_cluster(cluster: &ClusterState, wide: bool) -> Result<(), String> {
+    if !wide {
+        return cluster.bus.drain().await.map(|_| ());
+    }
+    loop {
+        cluster.bus.settle().await?;
+        cluster.peers.post_all("/_kmsim/bus/settle", &json!({})).await?;
+        let mut flushed = cluster.bus.flush().await?;
+        for v in cluster.peers.post_all("/_kmsim/bus/flush", &json!({})).await? {
+            flushed += v.get("flushed").and_then(Value::as_u64).unwrap_or(0) as usize;
+        }
+        if flushed == 0 {
+            return Ok(());
+        }
+    }
+}
+
+async fn bus(
+    cluster: &ClusterState,
+    method: Method,
+    path: &str,
+    req: Request,
+    wide: bool,
+) -> Response {
     let bus = &cluster.bus;
     match (method, path) {
         (Method::GET, "/_kmsim/bus") => {}
         (Method::POST, "/_kmsim/bus/drain") => {
-            let b = bus.clone();
-            let _ = tokio::task::spawn_blocking(move || b.drain()).await;
+            if let Err(e) = drain_cluster(cluster, wide).await {
+                return unavailable(e);
+            }
+        }
+        (Method::POST, "/_kmsim/bus/settle") => {
+            if let Err(e) = bus.settle().await {
+                return unavailable(e);
+            }
+        }
+        (Method::POST, "/_kmsim/bus/flush") => {
+            return match bus.flush().await {
+                Ok(n) => reply(StatusCode::OK, json!({ "flushed": n })),
+                Err(e) => unavailable(e),
+            };
         }
         (Method::POST, "/_kmsim/bus/delay") => {
             let ms = body_json(req)
@@ -127,6 +207,12 @@ async fn bus(cluster: &ClusterState, method: Method, path: &str, req: Request) -
                         b.set_delay(std::time::Duration::from_millis(ms))
                     })
                     .await;
+                    if wide {
+                        let body = json!({ "milliseconds": ms });
+                        if let Err(e) = cluster.peers.post_all(path, &body).await {
+                            return unavailable(e);
+                        }
+                    }
                 }
                 _ => return bad("body must be {\"milliseconds\": N} with 0 <= N <= 3600000"),
             }
@@ -136,37 +222,77 @@ async fn bus(cluster: &ClusterState, method: Method, path: &str, req: Request) -
                 .await
                 .and_then(|v| v.get("region").and_then(Value::as_str).map(str::to_string));
             match region {
-                Some(r) if cluster.nodes.contains_key(&r) => {
+                Some(r) if bus.serves(&r) => {
                     if path.ends_with("/cut") {
                         bus.cut(&r);
                     } else {
                         let b = bus.clone();
+                        let r = r.clone();
                         let _ = tokio::task::spawn_blocking(move || b.heal(&r)).await;
+                    }
+                    if wide {
+                        if let Err(e) = cluster.peers.post_all(path, &json!({ "region": r })).await {
+                            return unavailable(e);
+                        }
                     }
                 }
                 _ => return bad("body must be {\"region\": R} with R a configured Region"),
             }
         }
-        _ => {
-            return reply(
-                StatusCode::NOT_FOUND,
-                json!({"__type": "NotFoundException", "message": format!("no admin route {path}")}),
-            )
+        _ => return not_found(path),
+    }
+    let mut st = status_json(&bus.status());
+    if wide {
+        match cluster.peers.get_all("/_kmsim/bus").await {
+            Ok(others) => {
+                for o in others {
+                    merge_status(&mut st, &o);
+                }
+            }
+            Err(e) => return unavailable(e),
         }
     }
-    let st = bus.status();
-    reply(
-        StatusCode::OK,
-        json!({
-            "delayMs": st.delay.as_millis() as u64,
-            "cut": st.cut,
-            "queued": st.queued,
-            "delivered": st.delivered,
-            "lagMs": st.lag.iter().map(|(r, l)| {
-                (r.clone(), json!({"count": l.count, "p50": l.p50_ms, "p99": l.p99_ms, "max": l.max_ms}))
-            }).collect::<serde_json::Map<String, Value>>(),
-        }),
-    )
+    reply(StatusCode::OK, st)
+}
+
+fn status_json(st: &BusStatus) -> Value {
+    json!({
+        "transport": st.transport,
+        "connected": st.connected,
+        "delayMs": st.delay.as_millis() as u64,
+        "cut": st.cut,
+        "queued": st.queued,
+        "pending": st.pending,
+        "delivered": st.delivered,
+        "lagMs": st.lag.iter().map(|(r, l)| {
+            (r.clone(), json!({"count": l.count, "p50": l.p50_ms, "p99": l.p99_ms, "max": l.max_ms}))
+        }).collect::<serde_json::Map<String, Value>>(),
+    })
+}
+
+/// Adds another process's status to `into`: counts summed per Region, lag taken from the
+/// process that applies a Region's events (each Region's lag is measured in one process).
+fn merge_status(into: &mut Value, other: &Value) {
+    let sum = |into: &mut Value, key: &str| {
+        let mut m: BTreeMap<String, u64> =
+            serde_json::from_value(into[key].clone()).unwrap_or_default();
+        let o: BTreeMap<String, u64> = serde_json::from_value(other[key].clone()).unwrap_or_default();
+        for (r, n) in o {
+            *m.entry(r).or_insert(0) += n;
+        }
+        into[key] = json!(m);
+    };
+    sum(into, "queued");
+    sum(into, "pending");
+    let delivered = into["delivered"].as_u64().unwrap_or(0) + other["delivered"].as_u64().unwrap_or(0);
+    into["delivered"] = json!(delivered);
+    let connected = into["connected"].as_bool().unwrap_or(false) && other["connected"].as_bool().unwrap_or(false);
+    into["connected"] = json!(connected);
+    if let (Some(lag), Some(o)) = (into["lagMs"].as_object_mut(), other["lagMs"].as_object()) {
+        for (r, l) in o {
+            lag.entry(r.clone()).or_insert_with(|| l.clone());
+        }
+    }
 }
 
 fn health(cluster: &ClusterState) -> Value {
@@ -198,6 +324,21 @@ fn clock(cluster: &ClusterState) -> Value {
         "now": cluster.clock.now() as f64 / 1000.0,
         "offsetSeconds": cluster.clock.offset() as f64 / 1000.0,
     })
+}
+
+fn not_found(path: &str) -> Response {
+    reply(
+        StatusCode::NOT_FOUND,
+        json!({"__type": "NotFoundException", "message": format!("no admin route {path}")}),
+    )
+}
+
+/// Another process or the broker could not be reached: the call did not complete.
+fn unavailable(message: String) -> Response {
+    reply(
+        StatusCode::SERVICE_UNAVAILABLE,
+        json!({"__type": "KMSInternalException", "message": message}),
+    )
 }
 
 fn bad(msg: &str) -> Response {

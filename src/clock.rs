@@ -65,6 +65,21 @@ impl Clock {
         self.offset_ms.store(0, Ordering::Relaxed);
     }
 
+    /// Moves the clock forward to `offset` if it is behind it (the cluster-wide clock: another
+    /// process advanced, or this one restarted while the cluster's clock moved on). Never
+    /// moves it back; `false` if `offset` is out of range.
+    pub fn catch_up(&self, offset: Millis) -> bool {
+        if !(0..=MAX_OFFSET).contains(&offset) {
+            return false;
+        }
+        let _one = self.change.lock();
+        let old = self.offset_ms.fetch_max(offset, Ordering::Relaxed);
+        if old < offset {
+            self.journal.record(|| Change::Clock { offset });
+        }
+        true
+    }
+
     /// Moves the clock forward by `ms`. Time never runs back, and the clock stays within
     /// [`MAX_OFFSET`] of system time: an advance that would pass it is refused (`false`) and
     /// changes nothing.

@@ -11,12 +11,14 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
-use crate::config::Config;
+use crate::config::{BusKind, Config};
 use crate::cpu_pool::CpuPool;
 use crate::durable::data_dir::{self, Refused};
 use crate::durable::{Change, Journal};
 use crate::node::{Links, Node};
+use crate::peers::Peers;
 use crate::replication::bus::Bus;
+use crate::replication::nats::Nats;
 use crate::seed::{Seed, SeedError};
 use crate::server::{router, Endpoint, Route};
 
@@ -48,23 +50,38 @@ pub struct ClusterState {
     pub seed: Option<Seed>,
     /// Where committed changes are made durable (a no-op without a data dir).
     pub journal: Journal,
+    /// The Regions served by other processes (empty when this process serves them all).
+    pub peers: Peers,
 }
 
 impl ClusterState {
-    /// `POST /_kmsim/reset`: every Region forgets its state, the bus its queue, the clock its
-    /// offset; then the seed (if any) is applied again. Blocking: call it off the executor.
-    pub fn reset(&self) -> Result<(), SeedError> {
+    /// `POST /_kmsim/reset`: every Region of this process forgets its state, the bus its
+    /// queue, the clock its offset; then the seed (if any) is applied again.
+    pub async fn reset(self: &Arc<Self>) -> Result<(), SeedError> {
         self.journal.record(|| Change::Wipe);
-        for node in self.nodes.values() {
-            node.reset();
-        }
-        self.bus.reset();
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || {
+            for node in me.nodes.values() {
+                node.reset();
+            }
+        })
+        .await
+        .map_err(|e| SeedError(format!("reset failed: {e}")))?;
+        self.bus.reset().await;
         self.clock.reset();
-        if let Some(seed) = &self.seed {
-            crate::seed::apply::apply(self, seed)?;
+        if self.seed.is_some() {
+            // Seeding unwraps RSA and drains the bus: off the executor.
+            let me = self.clone();
+            tokio::task::spawn_blocking(move || match &me.seed {
+                Some(seed) => crate::seed::apply::apply(&me, seed),
+                None => Ok(()),
+            })
+            .await
+            .map_err(|e| SeedError(format!("applying the seed failed: {e}")))??;
         }
         self.journal
-            .wait_blocking(self.journal.mark())
+            .wait(self.journal.mark())
+            .await
             .map_err(|e| SeedError(e.message.unwrap_or_default()))
     }
 
@@ -78,15 +95,17 @@ impl ClusterState {
     }
 }
 
-/// A running cluster.
+/// A running cluster (or, with `--regions`, this process's part of one).
 #[derive(Debug)]
 pub struct Cluster {
     /// Shared state (nodes, clock, endpoints).
     pub state: Arc<ClusterState>,
-    /// Gateway address.
+    /// The cluster's gateway address (bound here, or by the process that serves it).
     pub gateway_addr: SocketAddr,
-    /// Region → bound address.
+    /// Region → address (bound here, or configured for another process's Region).
     pub region_addrs: BTreeMap<String, SocketAddr>,
+    /// Whether this process serves the gateway.
+    pub serves_gateway: bool,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     /// The data dir's lock, held until the cluster is dropped.
@@ -138,7 +157,12 @@ impl Cluster {
         let started = std::time::Instant::now();
         let opened = match &config.storage.data_dir {
             Some(dir) => {
-                let regions: Vec<String> = config.regions.iter().map(|r| r.name.clone()).collect();
+                let regions: Vec<String> = config
+                    .regions
+                    .iter()
+                    .filter(|r| config.serves(&r.name))
+                    .map(|r| r.name.clone())
+                    .collect();
                 Some(data_dir::open(dir, &regions).map_err(StartError::DataDir)?)
             }
             None => None,
@@ -159,17 +183,35 @@ impl Cluster {
             })
             .unwrap_or(0);
         let clock = Arc::new(Clock::durable(offset, journal.clone()));
-        let bus = Bus::new(
-            Duration::from_millis(config.replication.delay_ms),
-            journal.clone(),
-        );
-        let gateway = TcpListener::bind(config.gateway).await.map_err(bind)?;
-        let gateway_addr = gateway.local_addr().map_err(bind)?;
+        let delay = Duration::from_millis(config.replication.delay_ms);
+        let bus = match (config.bus.kind, &config.bus.url) {
+            (BusKind::Nats, Some(url)) => Bus::over(
+                Arc::new(Nats::new(url, &config.bus.stream, delay)),
+                journal.clone(),
+            ),
+            _ => Bus::new(delay, journal.clone()),
+        };
+        let serves_gateway = config.gateway_here();
+        let (gateway, gateway_addr) = if serves_gateway {
+            let l = TcpListener::bind(config.gateway).await.map_err(bind)?;
+            let addr = l.local_addr().map_err(bind)?;
+            (Some(l), addr)
+        } else {
+            (None, config.gateway)
+        };
         let mut listeners = Vec::new();
         let mut nodes = BTreeMap::new();
         let mut region_addrs = BTreeMap::new();
         let mut urls = Vec::new();
+        let mut remote = BTreeMap::new();
         for r in &config.regions {
+            if !config.serves(&r.name) {
+                let url = format!("http://{}", r.listen);
+                urls.push((r.name.clone(), url.clone()));
+                region_addrs.insert(r.name.clone(), r.listen);
+                remote.insert(r.name.clone(), url);
+                continue;
+            }
             let l = TcpListener::bind(r.listen).await.map_err(bind)?;
             let addr = l.local_addr().map_err(bind)?;
             let node = Arc::new(Node::new(
@@ -203,6 +245,7 @@ impl Cluster {
             .map(|(r, n)| (r.clone(), Arc::downgrade(n)))
             .collect();
         bus.connect(
+            config.regions.iter().map(|r| r.name.clone()).collect(),
             nodes.keys().cloned().collect(),
             Box::new(move |env| {
                 if let Some(node) = weak.get(&env.to).and_then(std::sync::Weak::upgrade) {
@@ -237,6 +280,7 @@ impl Cluster {
         let state = Arc::new(ClusterState {
             journal: journal.clone(),
             cpu: CpuPool::per_core().map_err(bind)?,
+            peers: Peers::new(remote),
             seed,
             bus: bus.clone(),
             nodes,
@@ -247,6 +291,11 @@ impl Cluster {
                 regions: urls,
             },
         });
+        let (stop, stop_rx) = watch::channel(false);
+        let mut tasks = Vec::new();
+        // The bus runs before the seed is applied: the seed drains it.
+        tasks.push(tokio::spawn(bus.clone().run(stop_rx.clone())));
+        catch_up_clock(&state).await;
         if state.seed.is_some() {
             let s = state.clone();
             tokio::task::spawn_blocking(move || match &s.seed {
@@ -262,18 +311,18 @@ impl Cluster {
             .wait(journal.mark())
             .await
             .map_err(|e| StartError::DataDir(Refused(e.message.unwrap_or_default())))?;
-        let (stop, stop_rx) = watch::channel(false);
-        let mut tasks = Vec::new();
-        tasks.push(serve(gateway, Route::Gateway, &state, stop_rx.clone()));
+        if let Some(gateway) = gateway {
+            tasks.push(serve(gateway, Route::Gateway, &state, stop_rx.clone()));
+        }
         for (l, node) in listeners {
             tasks.push(serve(l, Route::Region(node), &state, stop_rx.clone()));
         }
-        tasks.push(tokio::spawn(bus.clone().run(stop_rx.clone())));
         tasks.push(sweeper(state.clone(), stop_rx));
         Ok(Cluster {
             state,
             gateway_addr,
             region_addrs,
+            serves_gateway,
             stop,
             tasks,
             _lock: lock,
@@ -289,6 +338,21 @@ impl Cluster {
         // Everything recorded is durable and the database closed before the lock goes.
         let journal = self.state.journal.clone();
         let _ = tokio::task::spawn_blocking(move || journal.close()).await;
+    }
+}
+
+/// The simulated clock is cluster-wide: a process that starts while others run takes their
+/// offset (best effort: a cluster whose other processes are all down keeps its own).
+async fn catch_up_clock(state: &ClusterState) {
+    if state.peers.is_empty() {
+        return;
+    }
+    if let Ok(answers) = state.peers.get_all("/_kmsim/clock").await {
+        let most = answers
+            .iter()
+            .filter_map(|v| v.get("offsetSeconds").and_then(serde_json::Value::as_f64))
+            .fold(0.0_f64, f64::max);
+        state.clock.catch_up((most * 1000.0).round() as i64);
     }
 }
 

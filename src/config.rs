@@ -34,6 +34,16 @@ pub struct Config {
     /// `[storage]`: durability (`kmsim serve --data-dir` wins over it).
     #[serde(default)]
     pub storage: StorageConfig,
+    /// `[bus]`: how replication events travel (`kmsim serve --bus` wins over it).
+    #[serde(default)]
+    pub bus: BusConfig,
+    /// The Regions this process serves (`kmsim serve --regions`); empty: all of them.
+    #[serde(skip)]
+    pub serve_regions: Vec<String>,
+    /// Whether this process serves the gateway: always when it serves every Region, else
+    /// only with `kmsim serve --gateway`.
+    #[serde(skip)]
+    pub serve_gateway: bool,
     /// One table per regional node.
     #[serde(rename = "region")]
     pub regions: Vec<RegionConfig>,
@@ -164,6 +174,47 @@ pub struct ReplicationConfig {
     pub creating_seconds: f64,
 }
 
+/// `[bus]`: the transport of the replication bus (issue 10).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusConfig {
+    /// `in-process` (the default: every Region in this process, events in memory) or `nats`
+    /// (NATS JetStream: Regions in separate processes or hosts).
+    #[serde(default)]
+    pub kind: BusKind,
+    /// The NATS server, e.g. `nats://127.0.0.1:4222` (`kind = "nats"` only).
+    pub url: Option<String>,
+    /// The JetStream stream of this cluster (one per cluster); subjects are
+    /// `<stream>.to.<region>`.
+    #[serde(default = "default_stream")]
+    pub stream: String,
+}
+
+fn default_stream() -> String {
+    "kmsim".to_string()
+}
+
+impl Default for BusConfig {
+    fn default() -> Self {
+        BusConfig {
+            kind: BusKind::InProcess,
+            url: None,
+            stream: default_stream(),
+        }
+    }
+}
+
+/// Which transport carries the bus's events.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BusKind {
+    /// In memory, within one process.
+    #[default]
+    InProcess,
+    /// NATS JetStream.
+    Nats,
+}
+
 /// A configuration error: one line, naming the field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError(pub String);
@@ -249,7 +300,81 @@ impl Config {
         if self.limits.grants_per_key == 0 {
             return bad("limits.grants_per_key: must be at least 1".into());
         }
+        self.validate_bus()
+    }
+
+    /// `[bus]`: a known kind, a `nats://` URL exactly with `kind = "nats"`, a stream name
+    /// NATS accepts.
+    pub fn validate_bus(&self) -> Result<(), ConfigError> {
+        let bad = |m: String| Err(ConfigError(m));
+        let b = &self.bus;
+        let name_ok = !b.stream.is_empty()
+            && b.stream.len() <= 64
+            && b.stream
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_');
+        if !name_ok {
+            return bad(format!(
+                "bus.stream: '{}' must be 1 to 64 letters, digits, '-' or '_'",
+                b.stream
+            ));
+        }
+        match (b.kind, &b.url) {
+            (BusKind::Nats, None) => bad("bus.url: required with kind = \"nats\"".into()),
+            (BusKind::Nats, Some(u)) if !u.starts_with("nats://") => {
+                bad(format!("bus.url: '{u}' must be a nats://HOST:PORT URL"))
+            }
+            (BusKind::InProcess, Some(_)) => {
+                bad("bus.url: only with kind = \"nats\"".into())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Serves only `regions` of this cluster (`kmsim serve --regions`), with the gateway if
+    /// `gateway`. The other Regions live in other processes, found at their `listen`
+    /// addresses, so every address must name a real port; the bus must be able to cross
+    /// processes.
+    pub fn serve_only(&mut self, regions: &[String], gateway: bool) -> Result<(), ConfigError> {
+        let bad = |m: String| Err(ConfigError(m));
+        for r in regions {
+            if !self.regions.iter().any(|c| &c.name == r) {
+                return bad(format!(
+                    "--regions: '{r}' is not a Region of the configuration"
+                ));
+            }
+        }
+        if regions.is_empty() {
+            return bad("--regions: name at least one Region".into());
+        }
+        if self.bus.kind != BusKind::Nats {
+            return bad(
+                "--regions: Regions in separate processes need a bus that crosses processes ([bus] kind = \"nats\" or --bus nats://HOST:PORT)"
+                    .into(),
+            );
+        }
+        if let Some(r) = self.regions.iter().find(|r| r.listen.port() == 0) {
+            return bad(format!(
+                "region.listen: '{}' has port 0; with --regions every Region needs a fixed address the other processes can reach",
+                r.name
+            ));
+        }
+        if gateway && self.gateway.port() == 0 {
+            return bad("gateway: port 0; with --regions the gateway needs a fixed address".into());
+        }
+        self.serve_regions = regions.to_vec();
+        self.serve_gateway = gateway;
         Ok(())
+    }
+
+    /// Whether this process serves `region`.
+    pub fn serves(&self, region: &str) -> bool {
+        self.serve_regions.is_empty() || self.serve_regions.iter().any(|r| r == region)
+    }
+
+    /// Whether this process serves the gateway.
+    pub fn gateway_here(&self) -> bool {
+        self.serve_regions.is_empty() || self.serve_gateway
     }
 }
 

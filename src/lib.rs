@@ -22,8 +22,11 @@
 //! - [`store`]: a Region's keys and aliases; a leaf (no bus, no events); updates through
 //!   closures, never across `.await`, journaling each change with what the node hands it.
 //! - [`grant_table`]: a Region's grants beside its keys (regional, never replicated).
-//! - [`replication`]: the bus (lanes per Region pair, delivery through a function the cluster
-//!   hands it, so it knows no node), its events, and which events a change implies.
+//! - [`replication`]: the bus (numbering, journaling: the outbox), its [`replication::transport`]
+//!   (in-process lanes per Region pair, or NATS JetStream), its events, and which events a
+//!   change implies. Delivers through a function the cluster hands it, so it knows no node.
+//! - [`peers`]: the Regions other processes serve: forwarding from the gateway, and admin
+//!   calls that act on the whole cluster.
 //! - [`wrapping_pool`], [`tokens`]: import parameters (wrapping key pairs, import tokens).
 //! - [`last_usage`]: each key's last cryptographic use in a Region (GetKeyLastUsage).
 //! - [`seed`]: seed files (keys with fixed ids, created through the real operations at
@@ -47,6 +50,7 @@ pub mod load;
 pub mod model;
 pub mod node;
 pub mod ops;
+pub mod peers;
 pub mod protocol;
 pub mod recovery;
 pub mod replication;

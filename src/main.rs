@@ -77,7 +77,31 @@ enum Command {
         /// Without it kmsim keeps everything in memory.
         #[arg(long)]
         data_dir: Option<PathBuf>,
+        /// Serve only these Regions of the configuration (comma-separated); the others run in
+        /// other processes at their `listen` addresses (README "Regions on separate hosts").
+        /// Needs a NATS bus.
+        #[arg(long, value_delimiter = ',')]
+        regions: Vec<String>,
+        /// With --regions: serve the gateway here too (it forwards requests for the other
+        /// processes' Regions to them).
+        #[arg(long)]
+        gateway: bool,
+        /// The replication bus over NATS JetStream at this URL (nats://HOST:PORT). Wins over
+        /// `[bus]` in the configuration; the default bus is in-process.
+        #[arg(long)]
+        bus: Option<String>,
     },
+}
+
+/// How `kmsim serve` was asked to run, beyond the configuration file.
+#[derive(Debug, Default)]
+struct ServeFlags {
+    config: Option<PathBuf>,
+    seed: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
+    regions: Vec<String>,
+    gateway: bool,
+    bus: Option<String>,
 }
 
 /// The repository's `regions.toml`, built in so the binary runs from any directory.
@@ -85,23 +109,30 @@ const DEFAULT_CONFIG: &str = include_str!("../regions.toml");
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let (config, seed_flag, data_dir) = match cli.command.unwrap_or(Command::Serve {
-        config: None,
-        seed: None,
-        data_dir: None,
-    }) {
-        Command::Serve {
+    let flags = match cli.command {
+        None => ServeFlags::default(),
+        Some(Command::Serve {
             config,
             seed,
             data_dir,
-        } => (config, seed, data_dir),
-        Command::Scale {
+            regions,
+            gateway,
+            bus,
+        }) => ServeFlags {
+            config,
+            seed,
+            data_dir,
+            regions,
+            gateway,
+            bus,
+        },
+        Some(Command::Scale {
             endpoint,
             region,
             checkpoints,
             concurrency,
             server_pid,
-        } => {
+        }) => {
             return scale(kmsim::load::scale::ScaleConfig {
                 endpoint,
                 region,
@@ -110,14 +141,14 @@ fn main() -> ExitCode {
                 server_pid,
             })
         }
-        Command::Load {
+        Some(Command::Load {
             endpoint,
             region,
             op,
             concurrency,
             duration,
             replica_regions,
-        } => {
+        }) => {
             return load(kmsim::load::LoadConfig {
                 endpoint,
                 region,
@@ -128,16 +159,14 @@ fn main() -> ExitCode {
             })
         }
     };
-    let mut config = match load_config(config) {
+    let config = match configure(&flags) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("kmsim: bad configuration: {e}");
             return ExitCode::from(2);
         }
     };
-    if data_dir.is_some() {
-        config.storage.data_dir = data_dir;
-    }
+    let seed_flag = flags.seed;
     let seed = match seed_flag.or_else(|| config.seed.file.clone()) {
         None => None,
         Some(path) => match kmsim::seed::Seed::load(&path) {
@@ -230,6 +259,27 @@ fn scale(cfg: kmsim::load::scale::ScaleConfig) -> ExitCode {
     }
 }
 
+/// The configuration file with the command line's overrides applied, validated.
+fn configure(flags: &ServeFlags) -> Result<Config, kmsim::config::ConfigError> {
+    let mut config = load_config(flags.config.clone())?;
+    if flags.data_dir.is_some() {
+        config.storage.data_dir = flags.data_dir.clone();
+    }
+    if let Some(url) = &flags.bus {
+        config.bus.kind = kmsim::config::BusKind::Nats;
+        config.bus.url = Some(url.clone());
+        config.validate_bus()?;
+    }
+    if !flags.regions.is_empty() {
+        config.serve_only(&flags.regions, flags.gateway)?;
+    } else if flags.gateway {
+        return Err(kmsim::config::ConfigError(
+            "--gateway: only with --regions (a process that serves every Region serves the gateway)".into(),
+        ));
+    }
+    Ok(config)
+}
+
 fn load_config(path: Option<PathBuf>) -> Result<Config, kmsim::config::ConfigError> {
     match path {
         Some(p) => Config::load(&p),
@@ -245,6 +295,11 @@ fn load_config(path: Option<PathBuf>) -> Result<Config, kmsim::config::ConfigErr
 }
 
 async fn serve(config: Config, seed: Option<kmsim::seed::Seed>) -> ExitCode {
+    let bus_url = format!(
+        "{} stream {}",
+        config.bus.url.as_deref().unwrap_or(""),
+        config.bus.stream
+    );
     let cluster = match Cluster::start_seeded(config, seed).await {
         Ok(c) => c,
         Err(e @ kmsim::cluster::StartError::Seed(_)) => {
@@ -260,9 +315,27 @@ async fn serve(config: Config, seed: Option<kmsim::seed::Seed>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("kmsim gateway    {}", cluster.state.endpoints.gateway);
+    if cluster.serves_gateway {
+        println!("kmsim gateway    {}", cluster.state.endpoints.gateway);
+    }
+    let durable = cluster.state.journal.is_durable();
     for (region, url) in &cluster.state.endpoints.regions {
-        println!("kmsim {region:<14} {url}");
+        if cluster.state.nodes.contains_key(region) {
+            // Issue 10: a Region without a data dir says it starts empty.
+            let apart = !cluster.state.peers.is_empty();
+            let how = if apart && !durable {
+                "  (memory only: starts empty)"
+            } else {
+                ""
+            };
+            println!("kmsim {region:<14} {url}{how}");
+        } else if !cluster.state.peers.is_empty() {
+            println!("kmsim {region:<14} {url}  (served by another process)");
+        }
+    }
+    let bus = cluster.state.bus.status();
+    if bus.transport != "in-process" {
+        println!("kmsim bus        {} {}", bus.transport, bus_url);
     }
     shutdown_signal().await;
     println!("kmsim: shutting down");

@@ -49,6 +49,9 @@ async fn handle(State(ep): State<Endpoint>, req: Request) -> Response {
     if req.uri().path().starts_with("/_kmsim/") {
         return crate::admin::handle(&ep.cluster, req).await;
     }
+    if let Some(region) = remote_region(&ep, req.headers()) {
+        return forward(&ep, &region, req, &request_id).await;
+    }
     let op = req
         .headers()
         .get("x-amz-target")
@@ -114,17 +117,59 @@ async fn kms_request(
     out
 }
 
+/// The gateway's Region for a request when another process serves it (issue 10).
+fn remote_region(ep: &Endpoint, headers: &HeaderMap) -> Option<String> {
+    if !matches!(ep.route, Route::Gateway) || ep.cluster.peers.is_empty() {
+        return None;
+    }
+    let region = gateway_region(ep, headers);
+    ep.cluster.peers.url(&region).is_some().then_some(region)
+}
+
+/// Forwards a gateway request for a Region of another process, unchanged (the body within
+/// the same size limit as here).
+async fn forward(ep: &Endpoint, region: &str, req: Request, request_id: &str) -> Response {
+    let (parts, body) = req.into_parts();
+    let body = match read_body(body).await {
+        Ok(b) => b,
+        Err(e) => {
+            let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            return respond(status, encode_error(&e), request_id);
+        }
+    };
+    let pq = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    ep.cluster
+        .peers
+        .forward(region, parts.method, pq, &parts.headers, body)
+        .await
+}
+
+/// W-10/W-11: the Region the gateway serves a request for.
+fn gateway_region(ep: &Endpoint, headers: &HeaderMap) -> String {
+    header_str(headers, header::AUTHORIZATION.as_str())
+        .and_then(Authorization::parse)
+        .map(|a| a.region)
+        .unwrap_or_else(|| ep.cluster.default_region.clone())
+}
+
 /// W-10/W-11: the node for this request.
 fn pick_node(ep: &Endpoint, headers: &HeaderMap) -> KmsResult<Arc<Node>> {
     match &ep.route {
         Route::Region(node) => Ok(node.clone()),
         Route::Gateway => {
-            let region = header_str(headers, header::AUTHORIZATION.as_str())
-                .and_then(Authorization::parse)
-                .map(|a| a.region)
-                .unwrap_or_else(|| ep.cluster.default_region.clone());
+            let region = gateway_region(ep, headers);
             ep.cluster.nodes.get(&region).cloned().ok_or_else(|| {
-                let known: Vec<&str> = ep.cluster.nodes.keys().map(String::as_str).collect();
+                let known: Vec<&str> = ep
+                    .cluster
+                    .endpoints
+                    .regions
+                    .iter()
+                    .map(|(r, _)| r.as_str())
+                    .collect();
                 KmsError::new(
                     ErrorCode::InvalidSignature,
                     format!(

@@ -1,9 +1,9 @@
 //! The replication bus as the nodes see it: it numbers events, journals them (with the change
-//! that implies them, when the caller stages them), hands them to a [`Transport`] and
-//! journals each delivery. The transport decides how they travel ([`InProcess`] by default);
-//! the bus decides nothing about nodes: the cluster hands it the function that applies an
-//! event at its destination. Kept behind [`Bus::publish`] so a broker-backed bus
-//! can replace it (DESIGN.md, "Regions as separate processes").
+//! that implies them, when the caller stages them: the journal's queued events are the
+//! Region's transactional outbox), hands them to a [`Transport`] and journals each hand-over.
+//! The transport decides how they travel ([`InProcess`] by default, or
+//! [`super::nats::Nats`]); the bus decides nothing about nodes: the cluster hands it the
+//! function that applies an event at its destination.
 //!
 //! With delay 0 and no Region cut off, an event is applied before `publish` returns, so the
 //! cluster at rest behaves like AWS: a replica exists as soon as ReplicateKey answers.
@@ -14,7 +14,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use super::event::Envelope;
-use super::transport::{InProcess, Outgoing, Transport};
+use super::in_process::InProcess;
+use super::transport::{Handlers, Outgoing, Transport};
 use crate::durable::{Change, Journal};
 
 /// Applies one event at its destination Region (the node's apply; idempotent and order-safe
@@ -38,12 +39,19 @@ pub struct Bus {
 /// What `GET /_kmsim/bus` shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BusStatus {
+    /// `in-process` or `nats`.
+    pub transport: &'static str,
     /// Delivery delay.
     pub delay: Duration,
     /// Regions cut off.
     pub cut: Vec<String>,
-    /// Queued events per destination Region.
+    /// Events queued in this process's outbox (not yet delivered, or not yet stored by the
+    /// broker), per destination Region.
     pub queued: BTreeMap<String, usize>,
+    /// Events stored by the broker and not yet applied, per Region of this process (NATS).
+    pub pending: BTreeMap<String, u64>,
+    /// Whether the transport reaches its broker (always for in-process).
+    pub connected: bool,
     /// Events applied so far.
     pub delivered: u64,
     /// Times the delivery task has woken up.
@@ -118,20 +126,34 @@ impl Bus {
         self.transport.set_delay(self.status().delay);
     }
 
-    /// Connects the cluster (once, at start-up): its Regions, and the function that applies
-    /// an event at its destination. Each delivery is journaled after the apply's own
-    /// changes: a crash in between re-delivers the event, which the idempotent apply makes
-    /// harmless.
-    pub fn connect(&self, regions: Vec<String>, deliver: Deliver) {
+    /// Connects the cluster (once, at start-up): all its Regions, the ones this process
+    /// serves, and the function that applies an event at its destination. Each hand-over
+    /// is journaled after the apply's own changes: a crash in between re-delivers the event,
+    /// which the idempotent apply makes harmless.
+    pub fn connect(&self, regions: Vec<String>, local: Vec<String>, deliver: Deliver) {
         let _ = self.regions.set(regions);
         let journal = self.journal.clone();
-        self.transport.connect(Box::new(move |seq, env| {
-            deliver(env);
-            journal.record(|| Change::BusEvent {
-                seq,
-                envelope: None,
-            });
-        }));
+        let durable = self.journal.clone();
+        self.transport.connect(
+            local,
+            Handlers {
+                apply: deliver,
+                sent: Box::new(move |seq| {
+                    journal.record(|| Change::BusEvent {
+                        seq,
+                        envelope: None,
+                    })
+                }),
+                durable: Box::new(move || {
+                    let j = durable.clone();
+                    Box::pin(async move {
+                        // A failed journal has already failed the requests that wrote it; the
+                        // event is then not acknowledged to the broker either way.
+                        let _ = j.wait(j.mark()).await;
+                    })
+                }),
+            },
+        );
     }
 
     /// Whether `region` is a Region of this cluster.
@@ -209,10 +231,32 @@ impl Bus {
     }
 
     /// Applies every queued event that can be delivered, ignoring the delay, including events
-    /// that applying produces. Events to or from a cut-off Region stay queued.
-    pub fn drain(&self) -> BusStatus {
-        self.transport.drain();
-        self.status()
+    /// that applying produces, among this process's Regions (the cluster-wide drain across
+    /// processes is [`crate::peers`]'s). Events to or from a cut-off Region stay queued.
+    pub async fn drain(&self) -> Result<BusStatus, String> {
+        loop {
+            self.settle().await?;
+            if self.flush().await? == 0 {
+                break;
+            }
+        }
+        Ok(self.status())
+    }
+
+    /// Hands every queued event that may travel now to the transport, ignoring the delay;
+    /// how many it handed over (`Err`: the broker cannot be reached; they stay queued).
+    pub async fn flush(&self) -> Result<usize, String> {
+        self.transport.clone().flush().await
+    }
+
+    /// Waits until every event handed over for this process's Regions has been applied.
+    pub async fn settle(&self) -> Result<(), String> {
+        self.transport.clone().settle().await
+    }
+
+    /// [`Bus::drain`] from a blocking thread (the seed).
+    pub fn drain_blocking(&self) -> Result<BusStatus, String> {
+        tokio::runtime::Handle::current().block_on(self.drain())
     }
 
     /// Sets the delivery delay.
@@ -232,8 +276,8 @@ impl Bus {
 
     /// `/_kmsim/reset`: drops every queued event (the state they would change is gone), heals
     /// every cut and stops duplicate delivery; the delay stays as set.
-    pub fn reset(&self) {
-        self.transport.reset();
+    pub async fn reset(&self) {
+        self.transport.clone().reset().await;
         self.duplicate.store(false, Ordering::Relaxed);
     }
 

@@ -6,6 +6,9 @@
 
 pub mod bus;
 pub mod event;
+pub mod in_process;
+pub mod lag;
 pub mod lanes;
+pub mod nats;
 pub mod observe;
 pub mod transport;

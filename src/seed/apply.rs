@@ -41,7 +41,7 @@ fn apply_key(cluster: &ClusterState, k: &SeedKey) -> Result<(), SeedError> {
         .nodes
         .get(region)
         .map(|n| n.as_ref())
-        .ok_or_else(|| err(format!("Region {region} is not in this cluster")))?;
+        .ok_or_else(|| err(not_here(cluster, region)))?;
     let replicas: Vec<&Node> = k
         .replicas
         .iter()
@@ -50,7 +50,7 @@ fn apply_key(cluster: &ClusterState, k: &SeedKey) -> Result<(), SeedError> {
                 .nodes
                 .get(r)
                 .map(|n| n.as_ref())
-                .ok_or_else(|| err(format!("replica Region {r} is not in this cluster")))
+                .ok_or_else(|| err(format!("replica {}", not_here(cluster, r))))
         })
         .collect::<Result<_, _>>()?;
     if exists(node, k).map_err(err)? {
@@ -77,7 +77,7 @@ fn apply_key(cluster: &ClusterState, k: &SeedKey) -> Result<(), SeedError> {
         )
         .map_err(err)?;
     }
-    cluster.bus.drain();
+    cluster.bus.drain_blocking().map_err(err)?;
     if k.origin == Origin::External {
         for r in &replicas {
             import(r, k).map_err(err)?;
@@ -96,8 +96,19 @@ fn apply_key(cluster: &ClusterState, k: &SeedKey) -> Result<(), SeedError> {
             call(n, Operation::DisableKey, json!({"KeyId": k.id})).map_err(err)?;
         }
     }
-    cluster.bus.drain();
+    cluster.bus.drain_blocking().map_err(err)?;
     aliases(node, k).map_err(err)
+}
+
+/// Why a seed entry cannot use `region`. [CHOICE] A seeded key is created through the real
+/// operations and its replicas imported synchronously, so with `--regions` a process seeds
+/// only keys whose Regions (replicas included) it serves itself.
+fn not_here(cluster: &ClusterState, region: &str) -> String {
+    if cluster.bus.serves(region) {
+        format!("Region {region} is served by another process (a process seeds only keys whose Regions it serves)")
+    } else {
+        format!("Region {region} is not in this cluster")
+    }
 }
 
 /// Whether the key exists in `node` as declared; `Err` if it exists and differs (conflict).
