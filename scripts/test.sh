@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 # Style and lints first: they are cheap and a failure there needs no test run to explain.
 cargo fmt --check
 cargo clippy --locked --all-targets -- -D warnings
+# nats-server for the tests that run Regions as separate processes over NATS (issue 10).
+KMSIM_NATS_SERVER="$(scripts/install-nats.sh)"
+export KMSIM_NATS_SERVER
 cargo test --locked
 # The end-to-end scripts run the debug binary that cargo test has just built.
 # (cargo test builds it for the integration tests; a separate `cargo build` would rebuild

@@ -295,7 +295,6 @@ impl Cluster {
         let mut tasks = Vec::new();
         // The bus runs before the seed is applied: the seed drains it.
         tasks.push(tokio::spawn(bus.clone().run(stop_rx.clone())));
-        catch_up_clock(&state).await;
         if state.seed.is_some() {
             let s = state.clone();
             tokio::task::spawn_blocking(move || match &s.seed {
@@ -318,6 +317,10 @@ impl Cluster {
             tasks.push(serve(l, Route::Region(node), &state, stop_rx.clone()));
         }
         tasks.push(sweeper(state.clone(), stop_rx));
+        // After serving starts: processes that start together would otherwise wait on each
+        // other.
+        let s = state.clone();
+        tokio::spawn(async move { catch_up_clock(&s).await });
         Ok(Cluster {
             state,
             gateway_addr,
@@ -342,17 +345,22 @@ impl Cluster {
 }
 
 /// The simulated clock is cluster-wide: a process that starts while others run takes their
-/// offset (best effort: a cluster whose other processes are all down keeps its own).
+/// offset, once it serves (best effort: other processes that are down or slow to answer are
+/// skipped; they catch up with this one when they start).
 async fn catch_up_clock(state: &ClusterState) {
     if state.peers.is_empty() {
         return;
     }
-    if let Ok(answers) = state.peers.get_all("/_kmsim/clock").await {
-        let most = answers
-            .iter()
-            .filter_map(|v| v.get("offsetSeconds").and_then(serde_json::Value::as_f64))
-            .fold(0.0_f64, f64::max);
-        state.clock.catch_up((most * 1000.0).round() as i64);
+    let answers = state
+        .peers
+        .get_reachable("/_kmsim/clock", Duration::from_secs(2))
+        .await;
+    let most = answers
+        .iter()
+        .filter_map(|v| v.get("offsetSeconds").and_then(serde_json::Value::as_f64))
+        .fold(0.0_f64, f64::max);
+    if most > 0.0 && state.clock.catch_up((most * 1000.0).round() as i64) {
+        state.sweep();
     }
 }
 

@@ -128,21 +128,46 @@ impl Peers {
     /// POSTs `body` to `path` on every other process (scoped to it) concurrently; their JSON
     /// answers, or the first failure naming the Region.
     pub async fn post_all(&self, path: &str, body: &Value) -> Result<Vec<Value>, String> {
-        self.call_all(path, Some(body)).await
+        self.call_all(path, Some(body), None).await
     }
 
     /// GETs `path` from every other process (scoped to it).
     pub async fn get_all(&self, path: &str) -> Result<Vec<Value>, String> {
-        self.call_all(path, None).await
+        self.call_all(path, None, None).await
     }
 
-    async fn call_all(&self, path: &str, body: Option<&Value>) -> Result<Vec<Value>, String> {
+    /// GETs `path` from every other process that answers within `within`; the answers.
+    pub async fn get_reachable(&self, path: &str, within: Duration) -> Vec<Value> {
+        let calls = self.targets().into_iter().map(|(region, base)| {
+            let one = Peers {
+                client: self.client.clone(),
+                remote: [(region, base)].into(),
+            };
+            async move { one.call_all(path, None, Some(within)).await }
+        });
+        futures_util::future::join_all(calls)
+            .await
+            .into_iter()
+            .filter_map(Result::ok)
+            .flatten()
+            .collect()
+    }
+
+    async fn call_all(
+        &self,
+        path: &str,
+        body: Option<&Value>,
+        within: Option<Duration>,
+    ) -> Result<Vec<Value>, String> {
         let calls = self.targets().into_iter().map(|(region, base)| {
             let url = format!("{base}{path}");
-            let rb = match body {
+            let mut rb = match body {
                 Some(b) => self.client.post(&url).json(b),
                 None => self.client.get(&url),
             };
+            if let Some(t) = within {
+                rb = rb.timeout(t);
+            }
             let rb = rb.header(SCOPE_HEADER, HeaderValue::from_static("process"));
             async move {
                 let resp = rb

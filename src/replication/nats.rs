@@ -25,7 +25,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use async_nats::jetstream::{self, consumer, stream};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use parking_lot::Mutex;
 use tokio::sync::{watch, Notify};
 
@@ -39,10 +39,8 @@ use super::transport::{BoxFuture, Handlers, Outgoing, Transport};
 const WIRE_VERSION: u8 = 1;
 /// Events published per round trip batch.
 const PUBLISH_BATCH: usize = 256;
-/// Messages fetched per pull.
+/// Messages applied (and acknowledged) together at most.
 const FETCH_BATCH: usize = 256;
-/// How long a pull waits for messages before it is renewed.
-const FETCH_WAIT: Duration = Duration::from_millis(500);
 /// Pause after a failed call to NATS before the next try.
 const RETRY: Duration = Duration::from_millis(250);
 /// How long [`Transport::flush`] and [`Transport::settle`] wait for NATS before giving up.
@@ -281,71 +279,75 @@ impl Nats {
         }
     }
 
-    /// Fetches, applies and acknowledges one Region's messages until `stop` fires.
+    /// Receives, applies and acknowledges one Region's messages until `stop` fires: each
+    /// message as soon as it arrives, together with whatever else has already arrived (up to
+    /// [`FETCH_BATCH`]).
     async fn consume(self: Arc<Self>, region: String, mut stop: watch::Receiver<bool>) {
         let Some((js, _)) = self.js.get() else { return };
         let mut cut = self.cut_tx.subscribe();
-        let mut consumer: Option<consumer::PullConsumer> = None;
+        let mut incoming: Option<consumer::pull::Stream> = None;
         loop {
-            if *stop.borrow() {
-                return;
-            }
-            // A cut Region fetches nothing until the heal.
+            // A cut Region takes nothing new until the heal.
             tokio::select! {
                 _ = cut.wait_for(|c| !c.contains(&region)) => {}
                 _ = stop.wait_for(|s| *s) => return,
             }
-            let c = match &consumer {
-                Some(c) => c.clone(),
-                None => match self.open_consumer(js, &region).await {
-                    Ok(c) => {
-                        consumer = Some(c.clone());
-                        c
-                    }
+            let messages = match incoming.as_mut() {
+                Some(m) => m,
+                None => match self.open(js, &region).await {
+                    Ok(m) => incoming.insert(m),
                     Err(e) => {
                         tracing::debug!(%region, error = %e, "consumer not ready");
-                        tokio::time::sleep(RETRY).await;
+                        tokio::select! {
+                            _ = tokio::time::sleep(RETRY) => {}
+                            _ = stop.wait_for(|s| *s) => return,
+                        }
                         continue;
                     }
                 },
             };
-            let fetched = tokio::select! {
-                r = Self::fetch(&c) => r,
+            let first = tokio::select! {
+                m = messages.next() => m,
                 _ = stop.wait_for(|s| *s) => return,
             };
-            let messages = match fetched {
-                Ok(m) => m,
-                Err(e) => {
-                    tracing::debug!(%region, error = %e, "fetch failed");
-                    consumer = None;
-                    tokio::time::sleep(RETRY).await;
+            let mut batch = match first {
+                Some(Ok(m)) => vec![m],
+                other => {
+                    // The connection or the consumer went away: open it again.
+                    if let Some(Err(e)) = other {
+                        tracing::debug!(%region, error = %e, "consumer stream broke");
+                    }
+                    incoming = None;
                     continue;
                 }
             };
-            if messages.is_empty() {
-                continue;
+            while batch.len() < FETCH_BATCH {
+                match messages.next().now_or_never() {
+                    Some(Some(Ok(m))) => batch.push(m),
+                    _ => break,
+                }
             }
-            self.in_flight
-                .fetch_add(messages.len() as u64, Ordering::SeqCst);
-            // Fetched while a cut was being made: held until the heal.
+            self.in_flight.fetch_add(batch.len() as u64, Ordering::SeqCst);
+            // Received while a cut was being made: held until the heal.
             tokio::select! {
                 _ = cut.wait_for(|c| !c.contains(&region)) => {}
                 _ = stop.wait_for(|s| *s) => return,
             }
-            self.apply_and_ack(&region, messages).await;
+            self.apply_and_ack(&region, batch).await;
         }
     }
 
-    async fn open_consumer(
+    /// The Region's durable consumer (created on first use) as a stream of messages.
+    async fn open(
         &self,
         js: &jetstream::Context,
         region: &str,
-    ) -> Result<consumer::PullConsumer, String> {
+    ) -> Result<consumer::pull::Stream, String> {
         let stream = js
             .get_stream(&self.stream)
             .await
             .map_err(|e| e.to_string())?;
-        stream
+        let c: consumer::PullConsumer = stream
             .get_or_create_consumer(
                 region,
                 consumer::pull::Config {
@@ -358,30 +360,14 @@ impl Nats {
                 },
             )
             .await
-            .map_err(|e| e.to_string())
-    }
-
-    async fn fetch(c: &consumer::PullConsumer) -> Result<Vec<jetstream::Message>, String> {
-        let mut batch = c
-            .batch()
-            .max_messages(FETCH_BATCH)
-            .expires(FETCH_WAIT)
+            .map_err(|e| e.to_string())?;
+        c.stream()
+            .max_messages_per_batch(FETCH_BATCH)
+            .heartbeat(Duration::from_secs(1))
+            .expires(Duration::from_secs(5))
             .messages()
             .await
-            .map_err(|e| e.to_string())?;
-        let mut out = Vec::new();
-        while let Some(m) = batch.next().await {
-            match m {
-                Ok(m) => out.push(m),
-                Err(e) => {
-                    if out.is_empty() {
-                        return Err(e.to_string());
-                    }
-                    break;
-                }
-            }
-        }
-        Ok(out)
+            .map_err(|e| e.to_string())
     }
 
     /// Applies fetched messages in order (off the executor), waits until their changes are

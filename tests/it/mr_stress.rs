@@ -246,19 +246,20 @@ async fn worker(
 }
 
 /// Waits until the bus has nothing left to deliver and no delivery is in flight.
-async fn settle(tc: &TestCluster) {
-    let bus = &tc.cluster.state.bus;
-    bus.set_delay(Duration::ZERO);
+async fn settle(tc: &Fixture) {
+    tc.set_delay(0).await;
     let mut last = u64::MAX;
     for _ in 0..200 {
-        let st = bus.drain();
-        if st.queued.values().all(|n| *n == 0) && st.delivered == last {
+        let st = tc.drain().await;
+        let queued = st["queued"].as_object().expect("queued");
+        let delivered = st["delivered"].as_u64().expect("delivered");
+        if queued.values().all(|n| n == 0) && delivered == last {
             return;
         }
-        last = st.delivered;
+        last = delivered;
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("the bus did not settle: {:?}", bus.status());
+    panic!("the bus did not settle: {}", tc.bus().await);
 }
 
 /// One Region's view after the race.
@@ -375,7 +376,7 @@ fn check_views(views: &[(&str, View)], limit: usize, seed: u64) {
 /// Every blob decrypts, to its plaintext, in every Region where the key is Enabled; elsewhere
 /// it is refused as pending import. Returns each blob's KeyMaterialId (from an Enabled Region).
 async fn check_blobs(
-    tc: &TestCluster,
+    tc: &Fixture,
     id: &str,
     blobs: &[(Blob, Vec<u8>)],
     seed: u64,
@@ -413,11 +414,10 @@ async fn check_blobs(
     ids
 }
 
-async fn stress(delay: Duration) {
+async fn stress(tc: Fixture, delay: Duration) {
     let started = Instant::now();
-    let tc = TestCluster::start().await;
     let set = byok_set(&tc, &[B, C]).await;
-    tc.cluster.state.bus.set_delay(delay);
+    tc.set_delay(delay.as_millis() as u64).await;
     let seed: u64 = std::env::var("KMSIM_STRESS_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -527,10 +527,16 @@ async fn stress(delay: Duration) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_operations_on_one_key_converge_in_every_region() {
-    stress(Duration::ZERO).await;
+    stress(Fixture::in_process().await, Duration::ZERO).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_operations_converge_with_a_bus_delay() {
-    stress(Duration::from_millis(3)).await;
+    stress(Fixture::in_process().await, Duration::from_millis(3)).await;
+}
+
+/// The same race against three Region processes replicating over NATS JetStream (issue 10).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_operations_converge_over_nats_with_a_process_per_region() {
+    stress(Fixture::nats(false).await, Duration::ZERO).await;
 }

@@ -1,4 +1,7 @@
-//! Multi-Region keys over the replication bus: scenario T3 (contract §9) step by step.
+//! Multi-Region keys over the replication bus: scenario T3 (contract §9) step by step, on
+//! both transports: the in-process cluster, and three Region processes over NATS JetStream
+//! (issue 10). The steps are the same code; `sync` waits for replication, which the
+//! in-process bus at rest has finished before a request answers.
 
 use aws_sdk_kms::types::{ImportType, KeyMaterialState, KeyState, MultiRegionKeyType, OriginType};
 
@@ -10,7 +13,19 @@ use crate::wrap::{
 
 #[tokio::test]
 async fn scenario_t3_multi_region_byok_with_rotation() {
-    let tc = TestCluster::start().await;
+    let fx = Fixture::in_process().await;
+    t3(&fx).await;
+    fx.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scenario_t3_over_nats_with_a_process_per_region() {
+    let fx = Fixture::nats(false).await;
+    t3(&fx).await;
+    fx.stop().await;
+}
+
+async fn t3(tc: &Fixture) {
     let (a, b) = (tc.client(A), tc.client(B));
     // 1. An EXTERNAL multi-Region primary.
     let id = mrk(&a, OriginType::External).await;
@@ -36,6 +51,7 @@ async fn scenario_t3_multi_region_byok_with_rotation() {
         .send()
         .await
         .unwrap();
+    tc.sync().await;
     let rmd = rep.replica_key_metadata().unwrap();
     assert_eq!(rmd.key_state(), Some(&KeyState::Creating));
     assert_eq!(rmd.arn().unwrap(), arn(B, &id));
@@ -90,6 +106,7 @@ async fn scenario_t3_multi_region_byok_with_rotation() {
     // 7. New material m3 into A: pending everywhere; rotation refused; B refuses NEW.
     let m3 = random_material(32);
     let id3 = import_new(&a, &id, &m3).await;
+    tc.sync().await;
     assert_eq!(
         material_state(&a, &id, &id3).await,
         KeyMaterialState::PendingMultiRegionImportAndRotation
@@ -110,6 +127,7 @@ async fn scenario_t3_multi_region_byok_with_rotation() {
     })
     .await
     .unwrap();
+    tc.sync().await;
     assert_eq!(
         material_state(&a, &id, &id3).await,
         KeyMaterialState::PendingRotation
@@ -122,6 +140,7 @@ async fn scenario_t3_multi_region_byok_with_rotation() {
     let (code, _) = err_code(b.rotate_key_on_demand().key_id(&id).send().await);
     assert_eq!(code, "UnsupportedOperationException");
     rotate(&a, &id).await;
+    tc.sync().await;
     assert_eq!(
         current_material_id(&a, &id).await.as_deref(),
         Some(id3.as_str())
@@ -136,6 +155,7 @@ async fn scenario_t3_multi_region_byok_with_rotation() {
     );
     // 10. B deletes its current material: only B goes PendingImport.
     delete_material(&b, &id, None).await;
+    tc.sync().await;
     assert_eq!(key_state(&b, &id).await, KeyState::PendingImport);
     assert_eq!(key_state(&a, &id).await, KeyState::Enabled);
     a.decrypt()
@@ -151,7 +171,9 @@ async fn scenario_t3_multi_region_byok_with_rotation() {
     assert_eq!(out.key_state(), Some(&KeyState::PendingReplicaDeletion));
     assert!(out.deletion_date().is_none());
     schedule_deletion(&b, &id, 7).await;
+    tc.sync().await;
     tc.advance(7.0 * 86400.0 + 1.0).await;
+    tc.sync().await;
     let md = a.describe_key().key_id(&id).send().await.unwrap();
     let md = md.key_metadata().unwrap();
     assert_eq!(md.key_state(), Some(&KeyState::PendingDeletion));
@@ -163,5 +185,4 @@ async fn scenario_t3_multi_region_byok_with_rotation() {
         .is_empty());
     let (code, _) = err_code(b.describe_key().key_id(&id).send().await);
     assert_eq!(code, "NotFoundException");
-    tc.stop().await;
 }

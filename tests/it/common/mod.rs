@@ -16,12 +16,14 @@ use aws_sdk_kms::Client;
 use kmsim::cluster::Cluster;
 use kmsim::config::Config;
 
+mod fixture;
 mod keys;
 mod material;
 pub mod mr;
 mod setup;
 mod wire;
 
+pub use fixture::*;
 pub use keys::*;
 pub use material::*;
 pub use setup::*;

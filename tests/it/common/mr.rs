@@ -6,7 +6,7 @@ use aws_sdk_kms::types::{
 };
 use aws_sdk_kms::Client;
 
-use super::{rotations, TestCluster};
+use super::{rotations, Clients};
 use crate::wrap::{import_material, material_id, random_material, OAEP_256, RSA_2048};
 
 /// The primary's Region in these tests.
@@ -121,13 +121,14 @@ pub struct ByokSet {
 }
 
 /// Builds a [`ByokSet`].
-pub async fn byok_set(tc: &TestCluster, replicas: &[&str]) -> ByokSet {
+pub async fn byok_set(tc: &impl Clients, replicas: &[&str]) -> ByokSet {
     let a = tc.client(A);
     let id = mrk(&a, OriginType::External).await;
     let m1 = random_material(32);
     let id1 = material_id(import_material(&a, &id, &m1, OAEP_256, RSA_2048, None).await);
     for r in replicas {
         replicate(&a, &id, r).await;
+        tc.sync().await;
         let got =
             material_id(import_material(&tc.client(r), &id, &m1, OAEP_256, RSA_2048, None).await);
         assert_eq!(got, id1, "I-32: the same KeyMaterialId in {r}");

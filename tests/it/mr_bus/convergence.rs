@@ -99,13 +99,13 @@ async fn converge_run(mode: Delivery, materials: &[Vec<u8>; 4]) -> [Vec<RegionVi
             bus.set_delay(Duration::from_secs(3600));
         }
     };
-    let release = || {
+    let release = || async {
         if mode == Delivery::Reordered {
             bus.reverse_queue();
-            bus.drain();
+            bus.drain().await.expect("drain");
             bus.set_delay(Duration::ZERO);
         }
-        bus.drain();
+        bus.drain().await.expect("drain");
     };
     // Phase 1: a set over three Regions; m2 rotated in, m1 NON_CURRENT.
     let id = mrk(&a, OriginType::External).await;
@@ -136,7 +136,7 @@ async fn converge_run(mode: Delivery, materials: &[Vec<u8>; 4]) -> [Vec<RegionVi
     delete_material(&a, &id, Some(&id3)).await;
     import_new(&a, &id, m4).await;
     import_existing(&b, &id, m1).await;
-    release();
+    release().await;
     let mut after_phase2 = Vec::new();
     for r in REGIONS {
         after_phase2.push(region_view(&tc.client(r), &id, &names).await);
@@ -146,11 +146,11 @@ async fn converge_run(mode: Delivery, materials: &[Vec<u8>; 4]) -> [Vec<RegionVi
     import_existing(&b, &id, m4).await;
     import_existing(&c, &id, m4).await;
     import_existing(&c, &id, m2).await;
-    release();
+    release().await;
     hold();
     rotate(&a, &id).await;
     update_primary(&a, &id, C).await;
-    release();
+    release().await;
     let mut end = Vec::new();
     for r in REGIONS {
         end.push(region_view(&tc.client(r), &id, &names).await);

@@ -35,7 +35,7 @@ async fn rotation_waits_until_the_replica_report_arrives() {
         code, "KMSInvalidStateException",
         "O-5 until the report arrives"
     );
-    bus.drain();
+    bus.drain().await.expect("drain");
     for c in [&a, &b] {
         assert_eq!(
             material_state(c, &set.id, &id2).await,
@@ -53,7 +53,7 @@ async fn rotation_waits_until_the_replica_report_arrives() {
         Some(set.id1.as_str()),
         "B has not heard of the rotation yet"
     );
-    bus.drain();
+    bus.drain().await.expect("drain");
     assert_eq!(
         describe(&b, &set.id).await.current_key_material_id(),
         Some(id2.as_str())
@@ -213,7 +213,7 @@ async fn cut_replica_learns_of_new_material_only_after_heal() {
     );
     assert_eq!(code, "IncorrectKeyMaterialException");
     bus.heal(B);
-    bus.drain();
+    bus.drain().await.expect("drain");
     assert_eq!(
         material_state(&b, &set.id, &id2).await,
         KeyMaterialState::PendingMultiRegionImportAndRotation

@@ -81,7 +81,7 @@ async fn an_idle_bus_with_a_blocked_event_does_not_poll() {
     assert!(woke <= 3, "{woke} wake-ups in an idle second");
     bus.heal(C);
     bus.set_delay(Duration::ZERO);
-    bus.drain();
+    bus.drain().await.expect("drain");
     assert_eq!(bus.status().queued.get(A), None);
     tc.stop().await;
 }
@@ -113,7 +113,7 @@ async fn a_cut_regions_queue_keeps_only_the_newest_state_per_key() {
         .unwrap();
     assert_eq!(bus.status().queued.get(C), Some(&1), "{:?}", bus.status());
     bus.heal(C);
-    bus.drain();
+    bus.drain().await.expect("drain");
     let status = tc
         .client(C)
         .get_key_rotation_status()

@@ -88,7 +88,7 @@ async fn old_primary_shows_updating_until_the_new_primary_answers() {
         assert_eq!(msg.as_deref(), Some(updating.as_str()), "{op}");
     }
     bus.heal(B);
-    bus.drain();
+    bus.drain().await.expect("drain");
     for (region, c, kind) in [
         (A, &a, MultiRegionKeyType::Replica),
         (B, &b, MultiRegionKeyType::Primary),
@@ -113,7 +113,7 @@ async fn snapshot_overtaking_its_create_replica_is_kept_until_the_replica_exists
     let id2 = import_new(&a, &set.id, &m2).await;
     // The snapshot naming m2 now travels ahead of the CreateReplica.
     bus.reverse_queue();
-    bus.drain();
+    bus.drain().await.expect("drain");
     bus.set_delay(Duration::ZERO);
     let list = rotations(&b, &set.id).await;
     let got: Vec<_> = list
