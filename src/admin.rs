@@ -12,14 +12,15 @@
 //! - `GET /_kmsim/clock` → `{"now":EPOCH_SECONDS,"offsetSeconds":N}`
 //! - `POST /_kmsim/clock/advance` with `{"seconds":N}` (N ≥ 0) → the same shape, after every
 //!   rule that fell due has been applied in every Region (of every process).
-//! - `POST /_kmsim/clock/catch-up` with `{"offsetSeconds":N}`: the clock moves forward to at
-//!   least N (how one process's advance reaches the others).
+//! - `POST /_kmsim/clock/catch-up` with `{"offsetSeconds":N,"sweep":B}`: the clock moves
+//!   forward to at least N, then (unless `sweep` is false) applies the rules that fell due
+//!   (how one process's advance reaches the others: every clock first, then every sweep).
 //! - `GET /_kmsim/bus` → `{"transport":"in-process"|"nats","connected":B,"delayMs":N,
 //!   "cut":[R…],"queued":{R:N},"pending":{R:N},"delivered":N,
 //!   "lagMs":{R:{"count":N,"p50":MS,"p99":MS,"max":MS}}}` — `queued`: events in the outboxes
 //!   (not yet delivered, or not yet stored by NATS) per destination; `pending`: stored by NATS,
 //!   not yet applied; lag: publish → applied, per destination Region, since start or reset;
-//!   summed over every process.
+//!   summed over every process; `unreachable`: Regions whose process did not answer.
 //! - `POST /_kmsim/bus/delay` with `{"milliseconds":N}` → the bus status
 //! - `POST /_kmsim/bus/cut` / `POST /_kmsim/bus/heal` with `{"region":R}` → the bus status
 //! - `POST /_kmsim/reset` → `{"reset":true}` once every Region has forgotten its state (keys,
@@ -91,13 +92,22 @@ async fn route(cluster: &Arc<ClusterState>, req: Request) -> Response {
                     if !cluster.clock.advance((s * 1000.0).round() as i64) {
                         return bad("the simulated clock may run at most 1000 years ahead");
                     }
-                    cluster.sweep();
                     if wide {
+                        // Every process's clock moves before any applies a time rule: an
+                        // event a rule sends (a replica deleted, X-4) must find its
+                        // destination already at the new time.
                         let offset = cluster.clock.offset() as f64 / 1000.0;
-                        let body = json!({ "offsetSeconds": offset });
-                        if let Err(e) = cluster.peers.post_all("/_kmsim/clock/catch-up", &body).await {
-                            return unavailable(e);
+                        for sweep in [false, true] {
+                            let body = json!({ "offsetSeconds": offset, "sweep": sweep });
+                            if let Err(e) = cluster.peers.post_all("/_kmsim/clock/catch-up", &body).await {
+                                return unavailable(e);
+                            }
+                            if !sweep {
+                                cluster.sweep();
+                            }
                         }
+                    } else {
+                        cluster.sweep();
                     }
                     reply(StatusCode::OK, clock(cluster))
                 }
@@ -105,15 +115,17 @@ async fn route(cluster: &Arc<ClusterState>, req: Request) -> Response {
             }
         }
         (Method::POST, "/_kmsim/clock/catch-up") => {
-            let offset = body_json(req)
-                .await
-                .and_then(|v| v.get("offsetSeconds").and_then(Value::as_f64));
+            let body = body_json(req).await.unwrap_or(Value::Null);
+            let offset = body.get("offsetSeconds").and_then(Value::as_f64);
+            let sweep = body.get("sweep").and_then(Value::as_bool).unwrap_or(true);
             match offset {
                 Some(s) if s.is_finite() && s >= 0.0 && s * 1000.0 < i64::MAX as f64 => {
                     if !cluster.clock.catch_up((s * 1000.0).round() as i64) {
                         return bad("the simulated clock may run at most 1000 years ahead");
                     }
-                    cluster.sweep();
+                    if sweep {
+                        cluster.sweep();
+                    }
                     reply(StatusCode::OK, clock(cluster))
                 }
                 _ => bad("body must be {\"offsetSeconds\": N} with N a number >= 0"),
@@ -243,14 +255,16 @@ async fn bus(
     }
     let mut st = status_json(&bus.status());
     if wide {
-        match cluster.peers.get_all("/_kmsim/bus").await {
-            Ok(others) => {
-                for o in others {
-                    merge_status(&mut st, &o);
-                }
+        // [CHOICE] A process that does not answer is listed, not fatal: the status is what
+        // one looks at when a Region is down.
+        let mut unreachable = Vec::new();
+        for (region, answer) in cluster.peers.get_each("/_kmsim/bus").await {
+            match answer {
+                Ok(o) => merge_status(&mut st, &o),
+                Err(_) => unreachable.push(region),
             }
-            Err(e) => return unavailable(e),
         }
+        st["unreachable"] = json!(unreachable);
     }
     reply(StatusCode::OK, st)
 }

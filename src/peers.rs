@@ -136,6 +136,24 @@ impl Peers {
         self.call_all(path, None, None).await
     }
 
+    /// GETs `path` from every other process: each Region's answer or why there is none.
+    pub async fn get_each(&self, path: &str) -> Vec<(String, Result<Value, String>)> {
+        let calls = self.targets().into_iter().map(|(region, base)| {
+            let one = Peers {
+                client: self.client.clone(),
+                remote: [(region.clone(), base)].into(),
+            };
+            async move {
+                let r = one
+                    .call_all(path, None, Some(Duration::from_secs(10)))
+                    .await
+                    .map(|mut v| v.pop().unwrap_or(Value::Null));
+                (region, r)
+            }
+        });
+        futures_util::future::join_all(calls).await
+    }
+
     /// GETs `path` from every other process that answers within `within`; the answers.
     pub async fn get_reachable(&self, path: &str, within: Duration) -> Vec<Value> {
         let calls = self.targets().into_iter().map(|(region, base)| {

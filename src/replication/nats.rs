@@ -41,6 +41,9 @@ const WIRE_VERSION: u8 = 1;
 const PUBLISH_BATCH: usize = 256;
 /// Messages applied (and acknowledged) together at most.
 const FETCH_BATCH: usize = 256;
+/// How long the broker waits for an acknowledgement before it delivers a message again: an
+/// acknowledgement lost with a NATS restart costs at most this much delay.
+const ACK_WAIT: Duration = Duration::from_secs(5);
 /// Pause after a failed call to NATS before the next try.
 const RETRY: Duration = Duration::from_millis(250);
 /// How long [`Transport::flush`] and [`Transport::settle`] wait for NATS before giving up.
@@ -328,10 +331,18 @@ impl Nats {
                 }
             }
             self.in_flight.fetch_add(batch.len() as u64, Ordering::SeqCst);
-            // Received while a cut was being made: held until the heal.
-            tokio::select! {
-                _ = cut.wait_for(|c| !c.contains(&region)) => {}
-                _ = stop.wait_for(|s| *s) => return,
+            // Received while a cut was being made: held until the heal, telling the broker
+            // they are being worked on so it does not deliver them again meanwhile.
+            loop {
+                tokio::select! {
+                    _ = cut.wait_for(|c| !c.contains(&region)).map(|_| ()) => break,
+                    _ = tokio::time::sleep(ACK_WAIT / 2) => {
+                        for m in &batch {
+                            let _ = m.ack_with(jetstream::AckKind::Progress).await;
+                        }
+                    }
+                    _ = stop.wait_for(|s| *s).map(|_| ()) => return,
+                }
             }
             self.apply_and_ack(&region, batch).await;
         }
@@ -354,7 +365,7 @@ impl Nats {
                     durable_name: Some(region.to_string()),
                     filter_subject: self.subject(region),
                     ack_policy: consumer::AckPolicy::Explicit,
-                    ack_wait: Duration::from_secs(300),
+                    ack_wait: ACK_WAIT,
                     max_ack_pending: 100_000,
                     ..Default::default()
                 },

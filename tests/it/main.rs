@@ -22,6 +22,7 @@ mod mr_bus;
 mod mr_rules;
 mod mr_stress;
 mod multi_region;
+mod nats_faults;
 mod protocol;
 mod re_encrypt_asym;
 mod recipient;
