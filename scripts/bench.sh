@@ -8,13 +8,17 @@
 #   5. the same writes against a durable server (--data-dir on this machine's disk), as a
 #      ratio to the memory-only server: create-key, import, import-cycle, and encrypt/decrypt
 #      (which write nothing); then start-up with DURABLE_KEYS (default 100000) keys stored;
-#   6. optionally (SCALE_KEYS=1000000) the key-count scale bench.
+#   6. the replication bus over NATS JetStream: mrk-cycle against three Region processes
+#      (`serve --regions R`, the gateway in the first) and a nats-server, as a ratio to the
+#      in-process bus of step 3, with the replication lag of both;
+#   7. optionally (SCALE_KEYS=1000000) the key-count scale bench.
 # Prints one table with each figure and its ratio to its limit. Stops the server it started.
 #
 # Knobs: DURATION (seconds per load run, default 5), CONCURRENCY (default 64),
 #        SCALE_KEYS (default 0 = skip; e.g. 1000000), CRITERION_TIME (seconds, default 3),
 #        DURABLE_KEYS (default 100000; 0 skips the durable section), DATA_ROOT (where the
-#        data dir goes; default target/bench-data, i.e. this machine's disk, not a tmpfs).
+#        data dir goes; default target/bench-data, i.e. this machine's disk, not a tmpfs),
+#        NATS (1 = default; 0 skips the NATS section).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -24,9 +28,12 @@ SCALE_KEYS=${SCALE_KEYS:-0}
 CRITERION_TIME=${CRITERION_TIME:-3}
 DURABLE_KEYS=${DURABLE_KEYS:-100000}
 DATA_ROOT=${DATA_ROOT:-$ROOT/target/bench-data}
+NATS=${NATS:-1}
 OUT=$(mktemp -d)
 SERVER_PID=""
+EXTRA_PIDS=()
 cleanup() {
+    for p in "${EXTRA_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
     if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
         kill "$SERVER_PID" 2>/dev/null || true
         for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
@@ -178,6 +185,51 @@ if [ "$SCALE_KEYS" -gt 0 ]; then
     echo "$SCALE_LINES"
 fi
 
+NATS_RATE=""
+NATS_LAG_LINE=""
+if [ "$NATS" = 1 ]; then
+    echo "== the bus over NATS JetStream: three Region processes =="
+    stop_server
+    NATS_BIN=$(scripts/install-nats.sh)
+    NPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    "$NATS_BIN" -a 127.0.0.1 -p "$NPORT" -js -sd "$OUT/jetstream" >"$OUT/nats.log" 2>&1 &
+    EXTRA_PIDS+=($!)
+    for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$NPORT") 2>/dev/null && break; sleep 0.05; done
+    CFG_NATS=$OUT/cluster-nats.toml
+    { cat "$CFG"; printf '[bus]\nkind = "nats"\nurl = "nats://127.0.0.1:%s"\n' "$NPORT"; } >"$CFG_NATS"
+    i=0
+    for r in us-east-1 eu-west-1 ap-southeast-2; do
+        i=$((i + 1))
+        args=(serve --config "$CFG_NATS" --regions "$r")
+        [ "$r" = us-east-1 ] && args+=(--gateway)
+        "$BIN" "${args[@]}" >"$OUT/$r.log" 2>&1 &
+        EXTRA_PIDS+=($!)
+    done
+    # Each process reports its own Region's pools; wait until all are full and the bus is up.
+    for _ in $(seq 600); do
+        ok=yes
+        for p in "${PORTS[@]:1}"; do
+            curl -s "http://127.0.0.1:$p/_kmsim/health" 2>/dev/null | python3 -c '
+import json, sys
+h = json.load(sys.stdin)
+mine = [r for r in h["regions"] if r["wrappingKeysReady"]]
+sys.exit(0 if mine and all(r["wrappingKeysReady"]["RSA_2048"] >= 4 for r in mine) else 1)' 2>/dev/null || ok=no
+        done
+        curl -s "$GW/_kmsim/bus" 2>/dev/null | grep -q '"connected":true' || ok=no
+        [ "$ok" = yes ] && break
+        sleep 0.1
+    done
+    NATS_RATE=$(load_rate mrk-cycle 4)
+    NATS_LAG_LINE=$(curl -s "$GW/_kmsim/bus" | python3 -c '
+import json, sys
+b = json.load(sys.stdin)
+print("; ".join("%s: p50 %.3f ms, p99 %.3f ms (%d events)" % (r, l["p50"], l["p99"], l["count"])
+                for r, l in sorted(b.get("lagMs", {}).items())))')
+    for p in "${EXTRA_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait "${EXTRA_PIDS[@]}" 2>/dev/null || true
+    EXTRA_PIDS=()
+fi
+
 ratio() { python3 -c 'import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f"{a/b:.2f}" if b else "n/a")' "$1" "$2"; }
 echo
 echo "== summary ($(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')) =="
@@ -203,6 +255,10 @@ fi
 printf '%-52s %14s\n' "floor: GET /_kmsim/health (ops/s)" "${RATE[floor]}"
 printf '%-52s %14s\n' "mrk-cycle, c=4 (cycles/s)" "${RATE[mrk-cycle]}"
 echo "replication lag, in-process bus: $LAG_LINE"
+if [ -n "$NATS_RATE" ]; then
+    row "mrk-cycle over NATS, 3 processes / in-process, c=4" "$NATS_RATE" "${RATE[mrk-cycle]}"
+    echo "replication lag, NATS JetStream (3 processes): $NATS_LAG_LINE"
+fi
 printf '%-52s %14s %14s\n' "start-up to healthy (ms)" "$STARTUP_MS" "300"
 printf '%-52s %14s %14s\n' "openssl rsa2048 sign/s, -multi 2" "$SSL2_2048" ""
 if [ -n "$SCALE_LINES" ]; then

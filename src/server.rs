@@ -163,13 +163,14 @@ fn pick_node(ep: &Endpoint, headers: &HeaderMap) -> KmsResult<Arc<Node>> {
         Route::Gateway => {
             let region = gateway_region(ep, headers);
             ep.cluster.nodes.get(&region).cloned().ok_or_else(|| {
-                let known: Vec<&str> = ep
+                let mut known: Vec<&str> = ep
                     .cluster
                     .endpoints
                     .regions
                     .iter()
                     .map(|(r, _)| r.as_str())
                     .collect();
+                known.sort_unstable();
                 KmsError::new(
                     ErrorCode::InvalidSignature,
                     format!(

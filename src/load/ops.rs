@@ -221,6 +221,10 @@ impl Worker {
         }
     }
 
+    /// One multi-Region BYOK cycle. Replication may be asynchronous (a bus over NATS): like a
+    /// client of AWS, each step that needs the previous one's replication retries while AWS
+    /// would still answer as before it (a replica not there yet, material not yet known).
+    /// In process every step succeeds at once.
     async fn mrk_cycle(&self, primary: &Client) -> Result<(), String> {
         let id = create_key(primary, json!({"Origin": "EXTERNAL", "MultiRegion": true})).await?;
         let (m1, m2) = (material(1), material(2));
@@ -235,18 +239,50 @@ impl Worker {
             primary
                 .call("ReplicateKey", &json!({"KeyId": id, "ReplicaRegion": r}))
                 .await?;
-            let p = prepare_import(c, &id, &m1).await?;
+            let p = until_replicated(|| prepare_import(c, &id, &m1)).await?;
             import(c, &id, &p, json!({})).await?;
         }
         let p = prepare_import(primary, &id, &m2).await?;
         import(primary, &id, &p, json!({"ImportType": "NEW_KEY_MATERIAL"})).await?;
         for c in &replicas {
-            let p = prepare_import(c, &id, &m2).await?;
-            import(c, &id, &p, json!({"ImportType": "EXISTING_KEY_MATERIAL"})).await?;
-        }
-        primary
-            .call("RotateKeyOnDemand", &json!({"KeyId": id}))
+            until_replicated(|| async {
+                let p = prepare_import(c, &id, &m2).await?;
+                import(c, &id, &p, json!({"ImportType": "EXISTING_KEY_MATERIAL"})).await
+            })
             .await?;
+        }
+        let rotate = json!({"KeyId": id});
+        until_replicated(|| primary.call("RotateKeyOnDemand", &rotate)).await?;
         Ok(())
+    }
+}
+
+/// Errors a multi-Region step gets while the change it depends on is still replicating.
+const NOT_YET_REPLICATED: &[&str] = &[
+    "NotFoundException",
+    "IncorrectKeyMaterialException",
+    "KMSInvalidStateException",
+];
+
+/// Runs `f` until it succeeds or fails otherwise, backing off from 1 ms to 20 ms, for at most
+/// 10 s.
+async fn until_replicated<T, F, Fut>(mut f: F) -> Result<T, String>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut pause = std::time::Duration::from_millis(1);
+    loop {
+        match f().await {
+            Err(e)
+                if NOT_YET_REPLICATED.contains(&e.as_str())
+                    && std::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
     }
 }
