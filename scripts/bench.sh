@@ -213,7 +213,9 @@ if [ "$NATS" = 1 ]; then
 import json, sys
 h = json.load(sys.stdin)
 mine = [r for r in h["regions"] if r["wrappingKeysReady"]]
-sys.exit(0 if mine and all(r["wrappingKeysReady"]["RSA_2048"] >= 4 for r in mine) else 1)' 2>/dev/null || ok=no
+ready = [r["wrappingKeysReady"] for r in mine]
+sys.exit(0 if ready and all(w["RSA_2048"] >= 4 and w["RSA_3072"] >= 1 and w["RSA_4096"] >= 1
+                            for w in ready) else 1)' 2>/dev/null || ok=no
         done
         curl -s "$GW/_kmsim/bus" 2>/dev/null | grep -q '"connected":true' || ok=no
         [ "$ok" = yes ] && break

@@ -99,7 +99,11 @@ async fn route(cluster: &Arc<ClusterState>, req: Request) -> Response {
                         let offset = cluster.clock.offset() as f64 / 1000.0;
                         for sweep in [false, true] {
                             let body = json!({ "offsetSeconds": offset, "sweep": sweep });
-                            if let Err(e) = cluster.peers.post_all("/_kmsim/clock/catch-up", &body).await {
+                            if let Err(e) = cluster
+                                .peers
+                                .post_all("/_kmsim/clock/catch-up", &body)
+                                .await
+                            {
                                 return unavailable(e);
                             }
                             if !sweep {
@@ -171,9 +175,16 @@ async fn drain_cluster(cluster: &ClusterState, wide: bool) -> Result<(), String>
     }
     loop {
         cluster.bus.settle().await?;
-        cluster.peers.post_all("/_kmsim/bus/settle", &json!({})).await?;
+        cluster
+            .peers
+            .post_all("/_kmsim/bus/settle", &json!({}))
+            .await?;
         let mut flushed = cluster.bus.flush().await?;
-        for v in cluster.peers.post_all("/_kmsim/bus/flush", &json!({})).await? {
+        for v in cluster
+            .peers
+            .post_all("/_kmsim/bus/flush", &json!({}))
+            .await?
+        {
             flushed += v.get("flushed").and_then(Value::as_u64).unwrap_or(0) as usize;
         }
         if flushed == 0 {
@@ -243,7 +254,8 @@ async fn bus(
                         let _ = tokio::task::spawn_blocking(move || b.heal(&r)).await;
                     }
                     if wide {
-                        if let Err(e) = cluster.peers.post_all(path, &json!({ "region": r })).await {
+                        if let Err(e) = cluster.peers.post_all(path, &json!({ "region": r })).await
+                        {
                             return unavailable(e);
                         }
                     }
@@ -290,7 +302,8 @@ fn merge_status(into: &mut Value, other: &Value) {
     let sum = |into: &mut Value, key: &str| {
         let mut m: BTreeMap<String, u64> =
             serde_json::from_value(into[key].clone()).unwrap_or_default();
-        let o: BTreeMap<String, u64> = serde_json::from_value(other[key].clone()).unwrap_or_default();
+        let o: BTreeMap<String, u64> =
+            serde_json::from_value(other[key].clone()).unwrap_or_default();
         for (r, n) in o {
             *m.entry(r).or_insert(0) += n;
         }
@@ -298,9 +311,11 @@ fn merge_status(into: &mut Value, other: &Value) {
     };
     sum(into, "queued");
     sum(into, "pending");
-    let delivered = into["delivered"].as_u64().unwrap_or(0) + other["delivered"].as_u64().unwrap_or(0);
+    let delivered =
+        into["delivered"].as_u64().unwrap_or(0) + other["delivered"].as_u64().unwrap_or(0);
     into["delivered"] = json!(delivered);
-    let connected = into["connected"].as_bool().unwrap_or(false) && other["connected"].as_bool().unwrap_or(false);
+    let connected = into["connected"].as_bool().unwrap_or(false)
+        && other["connected"].as_bool().unwrap_or(false);
     into["connected"] = json!(connected);
     if let (Some(lag), Some(o)) = (into["lagMs"].as_object_mut(), other["lagMs"].as_object()) {
         for (r, l) in o {

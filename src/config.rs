@@ -324,9 +324,7 @@ impl Config {
             (BusKind::Nats, Some(u)) if !u.starts_with("nats://") => {
                 bad(format!("bus.url: '{u}' must be a nats://HOST:PORT URL"))
             }
-            (BusKind::InProcess, Some(_)) => {
-                bad("bus.url: only with kind = \"nats\"".into())
-            }
+            (BusKind::InProcess, Some(_)) => bad("bus.url: only with kind = \"nats\"".into()),
             _ => Ok(()),
         }
     }
@@ -445,6 +443,48 @@ listen = "127.0.0.1:0"
             assert!(e.contains(field), "{e}");
             assert!(!e.contains('\n'), "{e}");
         }
+    }
+
+    #[test]
+    fn the_bus_section() {
+        let nats = format!("{GOOD}[bus]\nkind = \"nats\"\nurl = \"nats://127.0.0.1:4222\"\n");
+        let c = Config::parse(&nats).unwrap();
+        assert_eq!(c.bus.kind, BusKind::Nats);
+        assert_eq!(c.bus.stream, "kmsim");
+        assert_eq!(Config::parse(GOOD).unwrap().bus.kind, BusKind::InProcess);
+        for (text, field) in [
+            (format!("{GOOD}[bus]\nkind = \"nats\"\n"), "bus.url"),
+            (format!("{GOOD}[bus]\nurl = \"nats://h:1\"\n"), "bus.url"),
+            (format!("{GOOD}[bus]\nkind = \"kafka\"\n"), "kafka"),
+            (nats.replace("nats://", "tcp://"), "bus.url"),
+            (format!("{nats}stream = \"a.b\"\n"), "bus.stream"),
+        ] {
+            let e = Config::parse(&text).unwrap_err().0;
+            assert!(e.contains(field), "{e}");
+        }
+    }
+
+    #[test]
+    fn serving_some_regions_needs_nats_and_fixed_addresses() {
+        let fixed = GOOD
+            .replace("127.0.0.1:0\"\n[[region]]", "127.0.0.1:4600\"\n[[region]]")
+            .replace("listen = \"127.0.0.1:0\"", "listen = \"127.0.0.1:4601\"");
+        let mut c = Config::parse(&fixed).unwrap();
+        let us = vec!["us-east-1".to_string()];
+        assert!(c
+            .clone()
+            .serve_only(&us, true)
+            .unwrap_err()
+            .0
+            .contains("nats"));
+        c.bus.kind = BusKind::Nats;
+        c.bus.url = Some("nats://127.0.0.1:4222".into());
+        c.serve_only(&us, true).unwrap();
+        assert!(c.serves("us-east-1") && !c.serves("eu-west-1") && c.gateway_here());
+        let mut d = Config::parse(GOOD).unwrap();
+        d.bus = c.bus.clone();
+        assert!(d.serve_only(&us, false).unwrap_err().0.contains("port 0"));
+        assert!(c.clone().serve_only(&["xx-east-1".into()], false).is_err());
     }
 
     #[test]

@@ -42,6 +42,10 @@ enum Command {
             value_delimiter = ','
         )]
         replica_regions: Vec<String>,
+        /// For mrk-cycle: a replica Region's own endpoint, as REGION=URL (repeatable or
+        /// comma-separated); without it the gateway at --endpoint routes by Region.
+        #[arg(long, value_delimiter = ',', value_parser = parse_region_endpoint)]
+        region_endpoint: Vec<(String, String)>,
     },
     /// Create many keys through the API; at each checkpoint print the server's memory and
     /// DescribeKey/Encrypt latency as one JSON line.
@@ -148,6 +152,7 @@ fn main() -> ExitCode {
             concurrency,
             duration,
             replica_regions,
+            region_endpoint,
         }) => {
             return load(kmsim::load::LoadConfig {
                 endpoint,
@@ -156,6 +161,7 @@ fn main() -> ExitCode {
                 concurrency: concurrency as usize,
                 duration: std::time::Duration::from_secs_f64(duration),
                 replica_regions,
+                region_endpoints: region_endpoint.into_iter().collect(),
             })
         }
     };
@@ -201,6 +207,15 @@ fn parse_op(s: &str) -> Result<kmsim::load::Op, String> {
         let names: Vec<&str> = kmsim::load::Op::ALL.iter().map(|o| o.name()).collect();
         format!("unknown op '{s}'; one of: {}", names.join(", "))
     })
+}
+
+fn parse_region_endpoint(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((r, url)) if kmsim::config::region_name_ok(r) && url.starts_with("http") => {
+            Ok((r.to_string(), url.to_string()))
+        }
+        _ => Err(format!("'{s}' is not REGION=http://HOST:PORT")),
+    }
 }
 
 fn parse_duration(s: &str) -> Result<f64, String> {

@@ -55,6 +55,25 @@ impl Client {
         })
     }
 
+    /// The same client (connections shared) for `region` at another endpoint (its own port).
+    pub fn at(&self, endpoint: &str, region: &str) -> Client {
+        let endpoint = endpoint.trim_end_matches('/').to_string();
+        let host = endpoint
+            .split("://")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .unwrap_or("")
+            .to_string();
+        Client {
+            http: self.http.clone(),
+            url: format!("{endpoint}/"),
+            endpoint,
+            host,
+            region: region.to_string(),
+            identity: self.identity.clone(),
+        }
+    }
+
     /// The same client signing for another Region (the gateway routes by it).
     pub fn for_region(&self, region: &str) -> Client {
         let mut c = self.clone();

@@ -32,6 +32,9 @@ pub struct LoadConfig {
     pub duration: Duration,
     /// Replica Regions for `mrk-cycle`.
     pub replica_regions: Vec<String>,
+    /// For `mrk-cycle`: each replica Region's own endpoint (otherwise the gateway at
+    /// `endpoint` routes by the signature's Region).
+    pub region_endpoints: std::collections::BTreeMap<String, String>,
 }
 
 /// The result line.

@@ -82,6 +82,7 @@ pub struct Worker {
     blob: String,
     prepared: VecDeque<(String, String)>,
     replicas: Vec<String>,
+    endpoints: std::collections::BTreeMap<String, String>,
 }
 
 fn s(v: &Value, k: &str) -> Result<String, String> {
@@ -156,6 +157,7 @@ impl Worker {
             blob: String::new(),
             prepared: VecDeque::new(),
             replicas: cfg.replica_regions.clone(),
+            endpoints: cfg.region_endpoints.clone(),
         };
         let plain = STANDARD.encode(vec![0x5au8; 1024]);
         match cfg.op {
@@ -222,9 +224,10 @@ impl Worker {
     }
 
     /// One multi-Region BYOK cycle. Replication may be asynchronous (a bus over NATS): like a
-    /// client of AWS, each step that needs the previous one's replication retries while AWS
-    /// would still answer as before it (a replica not there yet, material not yet known).
-    /// In process every step succeeds at once.
+    /// client of AWS, before a step that needs the previous one's replication it polls a
+    /// cheap read (DescribeKey, ListKeyRotations) until the replica shows it, and retries
+    /// RotateKeyOnDemand while the primary has not heard from every replica yet. In process
+    /// every first poll succeeds.
     async fn mrk_cycle(&self, primary: &Client) -> Result<(), String> {
         let id = create_key(primary, json!({"Origin": "EXTERNAL", "MultiRegion": true})).await?;
         let (m1, m2) = (material(1), material(2));
@@ -233,54 +236,62 @@ impl Worker {
         let replicas: Vec<Client> = self
             .replicas
             .iter()
-            .map(|r| primary.for_region(r))
+            .map(|r| match self.endpoints.get(r) {
+                Some(url) => primary.at(url, r),
+                None => primary.for_region(r),
+            })
             .collect();
+        let key = json!({"KeyId": id});
+        let all = json!({"KeyId": id, "IncludeKeyMaterial": "ALL_KEY_MATERIAL"});
         for (r, c) in self.replicas.iter().zip(&replicas) {
             primary
                 .call("ReplicateKey", &json!({"KeyId": id, "ReplicaRegion": r}))
                 .await?;
-            let p = until_replicated(|| prepare_import(c, &id, &m1)).await?;
+            until_replicated(|| c.call("DescribeKey", &key)).await?;
+            let p = prepare_import(c, &id, &m1).await?;
             import(c, &id, &p, json!({})).await?;
         }
         let p = prepare_import(primary, &id, &m2).await?;
-        import(primary, &id, &p, json!({"ImportType": "NEW_KEY_MATERIAL"})).await?;
+        let new = import(primary, &id, &p, json!({"ImportType": "NEW_KEY_MATERIAL"})).await?;
+        let id2 = s(&new, "KeyMaterialId")?;
         for c in &replicas {
             until_replicated(|| async {
-                let p = prepare_import(c, &id, &m2).await?;
-                import(c, &id, &p, json!({"ImportType": "EXISTING_KEY_MATERIAL"})).await
+                let v = c.call("ListKeyRotations", &all).await?;
+                let listed = v["Rotations"]
+                    .as_array()
+                    .is_some_and(|r| r.iter().any(|e| e["KeyMaterialId"] == id2.as_str()));
+                if listed {
+                    Ok(())
+                } else {
+                    Err("NotFoundException".to_string())
+                }
             })
             .await?;
+            let p = prepare_import(c, &id, &m2).await?;
+            import(c, &id, &p, json!({"ImportType": "EXISTING_KEY_MATERIAL"})).await?;
         }
-        let rotate = json!({"KeyId": id});
-        until_replicated(|| primary.call("RotateKeyOnDemand", &rotate)).await?;
+        until_replicated(|| primary.call("RotateKeyOnDemand", &key)).await?;
         Ok(())
     }
 }
 
 /// Errors a multi-Region step gets while the change it depends on is still replicating.
-const NOT_YET_REPLICATED: &[&str] = &[
-    "NotFoundException",
-    "IncorrectKeyMaterialException",
-    "KMSInvalidStateException",
-];
+const NOT_YET_REPLICATED: &[&str] = &["NotFoundException", "KMSInvalidStateException"];
 
-/// Runs `f` until it succeeds or fails otherwise, backing off from 1 ms to 20 ms, for at most
-/// 10 s.
+/// Runs `f` until it succeeds or fails otherwise, every millisecond, for at most 10 s.
 async fn until_replicated<T, F, Fut>(mut f: F) -> Result<T, String>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, String>>,
 {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    let mut pause = std::time::Duration::from_millis(1);
     loop {
         match f().await {
             Err(e)
                 if NOT_YET_REPLICATED.contains(&e.as_str())
                     && std::time::Instant::now() < deadline =>
             {
-                tokio::time::sleep(pause).await;
-                pause = (pause * 2).min(std::time::Duration::from_millis(20));
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
             }
             other => return other,
         }

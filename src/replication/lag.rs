@@ -16,8 +16,7 @@ impl LagBook {
     pub fn record(&mut self, region: &str, lag_us: u64) {
         if !self.by_region.contains_key(region) {
             // 1 µs to 1 hour at 3 significant figures: valid bounds, so this never fails.
-            let Ok(h) = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3)
-            else {
+            let Ok(h) = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3) else {
                 return;
             };
             self.by_region.insert(region.to_string(), h);

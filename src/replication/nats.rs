@@ -232,7 +232,11 @@ impl Nats {
                 let msg = jetstream::message::PublishMessage::build()
                     .payload(payload.into())
                     .message_id(format!("{}-{seq}", self.incarnation));
-                acks.push(js.send_publish(self.subject(&q.envelope.to), msg).await.ok());
+                acks.push(
+                    js.send_publish(self.subject(&q.envelope.to), msg)
+                        .await
+                        .ok(),
+                );
             }
             let mut failed = Vec::new();
             let mut error = None;
@@ -330,7 +334,8 @@ impl Nats {
                     _ => break,
                 }
             }
-            self.in_flight.fetch_add(batch.len() as u64, Ordering::SeqCst);
+            self.in_flight
+                .fetch_add(batch.len() as u64, Ordering::SeqCst);
             // Received while a cut was being made: held until the heal, telling the broker
             // they are being worked on so it does not deliver them again meanwhile.
             loop {
@@ -382,8 +387,7 @@ impl Nats {
     }
 
     /// Applies fetched messages in order (off the executor), waits until their changes are
-    /// durable, then acknowledges them (and waits for the broker to confirm, so `settle` can
-    /// trust the consumer's counters).
+    /// durable, then acknowledges them.
     async fn apply_and_ack(self: &Arc<Self>, region: &str, messages: Vec<jetstream::Message>) {
         let n = messages.len() as u64;
         let mut decoded = Vec::with_capacity(messages.len());
@@ -438,12 +442,14 @@ impl Nats {
             tracing::warn!(%region, "dropped a bus message this build cannot read");
             let _ = m.ack_with(jetstream::AckKind::Term).await;
         }
-        let acks = messages
+        // A plain acknowledgement (not confirmed): one lost on the way is re-delivered after
+        // ACK_WAIT, which the idempotent apply makes harmless; settle() reads the broker's
+        // own ack counts, so it waits for these to land.
+        for m in messages
             .iter()
             .filter(|m| !rejected.iter().any(|r| std::ptr::eq(*r, *m)))
-            .map(|m| m.double_ack());
-        for r in futures_util::future::join_all(acks).await {
-            if let Err(e) = r {
+        {
+            if let Err(e) = m.ack().await {
                 tracing::debug!(%region, error = %e, "ack failed; the message will be re-delivered");
             }
         }
@@ -539,7 +545,9 @@ impl Transport for Nats {
         Box::pin(async move {
             match tokio::time::timeout(ADMIN_WAIT, self.publish(true)).await {
                 Ok(r) => r,
-                Err(_) => Err(format!("NATS did not store the outbox within {ADMIN_WAIT:?}")),
+                Err(_) => Err(format!(
+                    "NATS did not store the outbox within {ADMIN_WAIT:?}"
+                )),
             }
         })
     }
@@ -615,9 +623,10 @@ impl Transport for Nats {
     }
 
     fn status(&self) -> BusStatus {
-        let connected = self.js.get().is_some_and(|(_, c)| {
-            c.connection_state() == async_nats::connection::State::Connected
-        });
+        let connected = self
+            .js
+            .get()
+            .is_some_and(|(_, c)| c.connection_state() == async_nats::connection::State::Connected);
         let st = self.state.lock();
         BusStatus {
             transport: "nats",
@@ -639,9 +648,7 @@ impl Transport for Nats {
             }
             let mut tasks = Vec::new();
             for region in self.local.get().cloned().unwrap_or_default() {
-                tasks.push(tokio::spawn(
-                    self.clone().consume(region, stop.clone()),
-                ));
+                tasks.push(tokio::spawn(self.clone().consume(region, stop.clone())));
             }
             self.clone().publisher(stop).await;
             for t in tasks {

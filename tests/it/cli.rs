@@ -55,6 +55,57 @@ fn a_bad_config_is_one_line_naming_the_field_and_exit_2() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// Issue 10: `--regions` needs a bus that crosses processes and addresses the others can
+/// reach; `--gateway` only goes with `--regions`; `--bus` must be a nats:// URL. Each refusal
+/// is one line naming the flag or field, exit 2.
+#[test]
+fn separate_process_flags_are_checked_before_anything_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_config(&dir, PORT0);
+    let fixed = PORT0
+        .replace(
+            "127.0.0.1:0\"\n[[region]]\nname = \"us-east-1\"",
+            "127.0.0.1:47001\"\n[[region]]\nname = \"us-east-1\"",
+        )
+        .replace(
+            "listen = \"127.0.0.1:0\"\n[[region]]",
+            "listen = \"127.0.0.1:47002\"\n[[region]]",
+        )
+        .replace(
+            "listen = \"127.0.0.1:0\"\n",
+            "listen = \"127.0.0.1:47003\"\n",
+        );
+    let q = dir.path().join("fixed.toml");
+    std::fs::write(&q, &fixed).unwrap();
+    let cases: [(&std::path::Path, &[&str], &str); 5] = [
+        (&p, &["--regions", "us-east-1"], "--regions"),
+        (
+            &q,
+            &["--regions", "sa-east-1", "--bus", "nats://127.0.0.1:1"],
+            "sa-east-1",
+        ),
+        (
+            &p,
+            &["--regions", "us-east-1", "--bus", "nats://127.0.0.1:1"],
+            "region.listen",
+        ),
+        (&p, &["--gateway"], "--gateway"),
+        (&p, &["--bus", "http://127.0.0.1:4222"], "bus.url"),
+    ];
+    for (config, args, field) in cases {
+        let out = kmsim()
+            .args(["serve", "--config"])
+            .arg(config)
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains(field), "{args:?}: {err}");
+    }
+}
+
 #[test]
 fn start_up_prints_every_endpoint_and_sigterm_shuts_down_cleanly() {
     let dir = tempfile::tempdir().unwrap();

@@ -57,6 +57,7 @@ async fn short_runs_of_every_op_succeed_with_the_documented_shape() {
             concurrency: 2,
             duration: Duration::from_millis(300),
             replica_regions: vec!["eu-west-1".into(), "ap-southeast-2".into()],
+            region_endpoints: Default::default(),
         };
         let report = run(cfg)
             .await
@@ -79,6 +80,7 @@ async fn failures_are_counted_by_error_code_and_fail_the_run() {
         concurrency: 1,
         duration: Duration::from_millis(100),
         replica_regions: vec![],
+        region_endpoints: Default::default(),
     };
     let e = run(cfg).await.unwrap_err();
     assert!(e.contains("InvalidSignatureException"), "{e}");

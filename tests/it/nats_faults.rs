@@ -20,13 +20,18 @@ use crate::wrap::{import_as, import_new, random_material};
 async fn drain_eventually(fx: &Fixture) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let (status, v) = fx
-            .admin(C, "/_kmsim/bus/drain", Some("{}"))
-            .await;
-        if status == 200 && v["queued"].as_object().is_some_and(|q| q.values().all(|n| n == 0)) {
+        let (status, v) = fx.admin(C, "/_kmsim/bus/drain", Some("{}")).await;
+        if status == 200
+            && v["queued"]
+                .as_object()
+                .is_some_and(|q| q.values().all(|n| n == 0))
+        {
             return;
         }
-        assert!(Instant::now() < deadline, "the bus did not drain: {status} {v}");
+        assert!(
+            Instant::now() < deadline,
+            "the bus did not drain: {status} {v}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -37,7 +42,10 @@ async fn published(fx: &Fixture) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let (_, v) = fx.admin(A, "/_kmsim/bus", None).await;
-        if v["queued"].as_object().is_some_and(|q| q.values().all(|n| n == 0)) {
+        if v["queued"]
+            .as_object()
+            .is_some_and(|q| q.values().all(|n| n == 0))
+        {
             return;
         }
         assert!(Instant::now() < deadline, "the outboxes did not empty: {v}");
@@ -93,7 +101,11 @@ async fn check_cluster(fx: &Fixture, id: &str, blobs: &[(Blob, Vec<u8>)]) {
     let first = shared(&fx.client(A), id).await;
     assert_eq!(first.replicas, vec![C.to_string(), B.to_string()]);
     for r in [B, C] {
-        assert_eq!(shared(&fx.client(r), id).await, first, "{r} agrees with {A}");
+        assert_eq!(
+            shared(&fx.client(r), id).await,
+            first,
+            "{r} agrees with {A}"
+        );
     }
     for r in [A, B, C] {
         let c = fx.client(r);
@@ -110,8 +122,11 @@ async fn check_cluster(fx: &Fixture, id: &str, blobs: &[(Blob, Vec<u8>)]) {
     }
 }
 
+/// A traffic task: the blobs it made, with their plaintexts.
+type Traffic = tokio::task::JoinHandle<Vec<(Blob, Vec<u8>)>>;
+
 /// Encrypts in every Region until `stop`; every request must succeed.
-fn traffic(fx: &Fixture, id: &str, regions: &[&str], stop: Arc<AtomicBool>) -> Vec<tokio::task::JoinHandle<Vec<(Blob, Vec<u8>)>>> {
+fn traffic(fx: &Fixture, id: &str, regions: &[&str], stop: Arc<AtomicBool>) -> Vec<Traffic> {
     regions
         .iter()
         .map(|r| {
@@ -138,7 +153,7 @@ fn traffic(fx: &Fixture, id: &str, regions: &[&str], stop: Arc<AtomicBool>) -> V
         .collect()
 }
 
-async fn collect(tasks: Vec<tokio::task::JoinHandle<Vec<(Blob, Vec<u8>)>>>) -> Vec<(Blob, Vec<u8>)> {
+async fn collect(tasks: Vec<Traffic>) -> Vec<(Blob, Vec<u8>)> {
     let mut all = Vec::new();
     for t in tasks {
         all.extend(t.await.expect("traffic task"));
@@ -153,7 +168,10 @@ async fn collect(tasks: Vec<tokio::task::JoinHandle<Vec<(Blob, Vec<u8>)>>>) -> V
 async fn a_region_process_killed_mid_run_recovers_and_catches_up() {
     let mut fx = Fixture::nats(true).await;
     let set = byok_set(&fx, &[B, C]).await;
-    let mut blobs = vec![(encrypt(&fx.client(B), &set.id, b"before the kill").await, b"before the kill".to_vec())];
+    let mut blobs = vec![(
+        encrypt(&fx.client(B), &set.id, b"before the kill").await,
+        b"before the kill".to_vec(),
+    )];
     let stop = Arc::new(AtomicBool::new(false));
     let running = traffic(&fx, &set.id, &[A, C], stop.clone());
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -183,8 +201,14 @@ async fn a_region_process_killed_mid_run_recovers_and_catches_up() {
     fx.sync().await;
     rotate(&a, &set.id).await;
     fx.sync().await;
-    blobs.push((encrypt(&b, &set.id, b"after the rotation").await, b"after the rotation".to_vec()));
-    assert_eq!(current_material_id(&c, &set.id).await.as_deref(), Some(id2.as_str()));
+    blobs.push((
+        encrypt(&b, &set.id, b"after the rotation").await,
+        b"after the rotation".to_vec(),
+    ));
+    assert_eq!(
+        current_material_id(&c, &set.id).await.as_deref(),
+        Some(id2.as_str())
+    );
     check_cluster(&fx, &set.id, &blobs).await;
     fx.stop().await;
 }
@@ -215,7 +239,10 @@ async fn nats_killed_and_restarted_loses_nothing() {
         if v["connected"] == serde_json::Value::Bool(false) {
             break;
         }
-        assert!(Instant::now() < deadline, "the bus never noticed NATS was down: {v}");
+        assert!(
+            Instant::now() < deadline,
+            "the bus never noticed NATS was down: {v}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;

@@ -117,9 +117,16 @@ impl Fixture {
 
     /// Cuts (`cut`) or heals a Region, from another Region's process.
     pub async fn cut(&self, region: &str, cut: bool) {
-        let path = if cut { "/_kmsim/bus/cut" } else { "/_kmsim/bus/heal" };
+        let path = if cut {
+            "/_kmsim/bus/cut"
+        } else {
+            "/_kmsim/bus/heal"
+        };
         let body = format!("{{\"region\":\"{region}\"}}");
-        let other = REGIONS.iter().find(|r| **r != region).expect("another Region");
+        let other = REGIONS
+            .iter()
+            .find(|r| **r != region)
+            .expect("another Region");
         let (status, v) = self.admin(other, path, Some(&body)).await;
         assert_eq!(status, 200, "{path}: {v}");
     }
@@ -244,7 +251,14 @@ impl Processes {
     /// until it accepts connections.
     pub async fn start_nats(&mut self) {
         let child = Command::new(nats_server())
-            .args(["-a", "127.0.0.1", "-p", &self.nats_port.to_string(), "-js", "-sd"])
+            .args([
+                "-a",
+                "127.0.0.1",
+                "-p",
+                &self.nats_port.to_string(),
+                "-js",
+                "-sd",
+            ])
             .arg(self.dir.path().join("jetstream"))
             .stdout(self.log("nats"))
             .stderr(self.log("nats"))
@@ -339,8 +353,8 @@ impl Processes {
 
     /// The last lines of a process's log.
     pub fn tail(&self, name: &str) -> String {
-        let text =
-            std::fs::read_to_string(self.dir.path().join(format!("{name}.log"))).unwrap_or_default();
+        let text = std::fs::read_to_string(self.dir.path().join(format!("{name}.log")))
+            .unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
         lines[lines.len().saturating_sub(20)..].join("\n")
     }
