@@ -132,9 +132,13 @@ echo "healthy after ${STARTUP_MS} ms"
 wait_pools
 
 declare -A RATE DRATE
+# mrk-cycle talks to each replica Region's own endpoint (both in process and over NATS, so
+# the two runs differ only in the bus).
+REPLICA_ENDPOINTS="eu-west-1=http://127.0.0.1:${PORTS[2]},ap-southeast-2=http://127.0.0.1:${PORTS[3]}"
 load_rate() { # op concurrency -> ops/s
-    local line
-    line=$("$BIN" load --endpoint "$GW" --region us-east-1 --op "$1" --concurrency "$2" --duration "$DURATION")
+    local line extra=()
+    [ "$1" = mrk-cycle ] && extra=(--region-endpoint "$REPLICA_ENDPOINTS")
+    line=$("$BIN" load --endpoint "$GW" --region us-east-1 --op "$1" --concurrency "$2" --duration "$DURATION" "${extra[@]}")
     echo "$line" >&2
     python3 -c 'import json,sys; print(json.loads(sys.argv[1])["ops_per_sec"])' "$line"
 }
