@@ -106,6 +106,86 @@ fn separate_process_flags_are_checked_before_anything_starts() {
     }
 }
 
+/// Issue 10: a process serving one Region of a cluster says which Regions other processes
+/// serve and that it starts empty without a data dir; with NATS unreachable it still serves
+/// KMS requests (replication waits) and its bus status says it is not connected.
+#[test]
+fn a_region_process_announces_itself_and_serves_without_nats() {
+    let dir = tempfile::tempdir().unwrap();
+    let ports: Vec<u16> = (0..4)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect::<Vec<_>>()
+        .iter()
+        .map(|l| l.local_addr().unwrap().port())
+        .collect();
+    let text = format!(
+        "account_id = \"111122223333\"\ndefault_region = \"us-east-1\"\ngateway = \"127.0.0.1:{}\"\n[bus]\nkind = \"nats\"\nurl = \"nats://127.0.0.1:{}\"\n[[region]]\nname = \"us-east-1\"\nlisten = \"127.0.0.1:{}\"\n[[region]]\nname = \"eu-west-1\"\nlisten = \"127.0.0.1:{}\"\n",
+        ports[0], ports[1], ports[2], ports[3]
+    );
+    let p = write_config(&dir, &text);
+    let mut child = kmsim()
+        .args(["serve", "--config"])
+        .arg(&p)
+        .args(["--regions", "eu-west-1"])
+        .env("RUST_LOG", "off")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let seen: Vec<String> = (0..3).map(|_| lines.next().unwrap().unwrap()).collect();
+    assert!(
+        !seen.iter().any(|l| l.starts_with("kmsim gateway")),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|l| l.contains("us-east-1") && l.ends_with("(served by another process)")),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|l| l.contains("eu-west-1") && l.ends_with("(memory only: starts empty)")),
+        "{seen:?}"
+    );
+    assert!(
+        seen[2].starts_with("kmsim bus") && seen[2].contains("nats://"),
+        "{seen:?}"
+    );
+    let base = format!("http://127.0.0.1:{}", ports[3]);
+    let created = http_get::kms(&base, "CreateKey", "{\"MultiRegion\":true}");
+    assert!(created.starts_with("HTTP/1.1 200"), "{created}");
+    let body = created.split("\r\n\r\n").nth(1).unwrap();
+    let v: serde_json::Value = serde_json::from_str(body).unwrap();
+    let id = v["KeyMetadata"]["KeyId"].as_str().unwrap();
+    // ReplicateKey queues an event for NATS, which is down: answered all the same.
+    let replicated = http_get::kms(
+        &base,
+        "ReplicateKey",
+        &format!("{{\"KeyId\":\"{id}\",\"ReplicaRegion\":\"us-east-1\"}}"),
+    );
+    assert!(replicated.starts_with("HTTP/1.1 200"), "{replicated}");
+    let mut bus = String::new();
+    {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", ports[3])).unwrap();
+        write!(s, "GET /_kmsim/bus HTTP/1.1\r\nHost: x\r\nx-kmsim-scope: process\r\nConnection: close\r\n\r\n").unwrap();
+        s.read_to_string(&mut bus).unwrap();
+    }
+    assert!(
+        bus.contains("\"connected\":false") && bus.contains("\"transport\":\"nats\""),
+        "{bus}"
+    );
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "kmsim did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 #[test]
 fn start_up_prints_every_endpoint_and_sigterm_shuts_down_cleanly() {
     let dir = tempfile::tempdir().unwrap();
