@@ -38,12 +38,7 @@ impl Client {
             .build()
             .map_err(|e| format!("http client: {e}"))?;
         let endpoint = endpoint.trim_end_matches('/').to_string();
-        let host = endpoint
-            .split("://")
-            .nth(1)
-            .and_then(|r| r.split('/').next())
-            .unwrap_or("")
-            .to_string();
+        let host = host_of(&endpoint);
         Ok(Client {
             http,
             url: format!("{endpoint}/"),
@@ -58,12 +53,7 @@ impl Client {
     /// The same client (connections shared) for `region` at another endpoint (its own port).
     pub fn at(&self, endpoint: &str, region: &str) -> Client {
         let endpoint = endpoint.trim_end_matches('/').to_string();
-        let host = endpoint
-            .split("://")
-            .nth(1)
-            .and_then(|r| r.split('/').next())
-            .unwrap_or("")
-            .to_string();
+        let host = host_of(&endpoint);
         Client {
             http: self.http.clone(),
             url: format!("{endpoint}/"),
@@ -170,4 +160,14 @@ impl Client {
             .map(str::to_string)
             .unwrap_or_else(|| format!("HTTP{}", status.as_u16())))
     }
+}
+
+/// The `host:port` of a base URL (what SigV4 signs as `Host`).
+fn host_of(endpoint: &str) -> String {
+    endpoint
+        .split("://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap_or("")
+        .to_string()
 }

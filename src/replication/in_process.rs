@@ -11,7 +11,7 @@ use tokio::sync::Notify;
 
 use super::bus::BusStatus;
 use super::lag::LagBook;
-use super::lanes::{Lanes, Queued};
+use super::lanes::Lanes;
 use super::transport::{BoxFuture, Handlers, Outgoing, Transport};
 
 /// The in-process transport (see the module doc).
@@ -103,18 +103,8 @@ impl Transport for InProcess {
         }
         let (immediate, dropped) = {
             let mut st = self.state.lock();
-            let now = Instant::now();
-            let due = now + st.delay;
-            let mut dropped = Vec::new();
-            for o in events {
-                let q = Queued {
-                    published: now,
-                    due,
-                    envelope: o.envelope,
-                };
-                dropped.extend(st.queue.push(o.seq, q, o.coalesce));
-            }
-            (st.delay.is_zero(), dropped)
+            let delay = st.delay;
+            (delay.is_zero(), st.queue.push_all(events, delay))
         };
         if immediate {
             self.deliver(false);

@@ -90,6 +90,27 @@ impl Lanes {
         dropped
     }
 
+    /// Queues events sent now, due after `delay` ([`Lanes::push`] each); the publication
+    /// numbers no longer queued because of them.
+    pub fn push_all(
+        &mut self,
+        events: Vec<super::transport::Outgoing>,
+        delay: std::time::Duration,
+    ) -> Vec<u64> {
+        let now = Instant::now();
+        let due = now + delay;
+        let mut dropped = Vec::new();
+        for o in events {
+            let q = Queued {
+                published: now,
+                due,
+                envelope: o.envelope,
+            };
+            dropped.extend(self.push(o.seq, q, o.coalesce));
+        }
+        dropped
+    }
+
     /// Takes the next event to deliver: the first (or with `newest_first`, the last) of a lane
     /// whose Regions are not cut off and whose head is due at `now` (any head with `force`).
     pub fn pop(

@@ -524,18 +524,8 @@ impl Transport for Nats {
         }
         let dropped = {
             let mut st = self.state.lock();
-            let now = Instant::now();
-            let due = now + st.delay;
-            let mut dropped = Vec::new();
-            for o in events {
-                let q = Queued {
-                    published: now,
-                    due,
-                    envelope: o.envelope,
-                };
-                dropped.extend(st.outbox.push(o.seq, q, o.coalesce));
-            }
-            dropped
+            let delay = st.delay;
+            st.outbox.push_all(events, delay)
         };
         self.wake.notify_one();
         dropped
