@@ -16,7 +16,7 @@
 //!   forward to at least N, then (unless `sweep` is false) applies the rules that fell due
 //!   (how one process's advance reaches the others: every clock first, then every sweep).
 //! - `GET /_kmsim/bus` → `{"transport":"in-process"|"nats","connected":B,"delayMs":N,
-//!   "cut":[R…],"queued":{R:N},"pending":{R:N},"delivered":N,
+//!   "cut":[R…],"queued":{R:N},"pending":{R:N},"delivered":N,"rejected":N,
 //!   "lagMs":{R:{"count":N,"p50":MS,"p99":MS,"max":MS}}}` — `queued`: events in the outboxes
 //!   (not yet delivered, or not yet stored by NATS) per destination; `pending`: stored by NATS,
 //!   not yet applied; lag: publish → applied, per destination Region, since start or reset;
@@ -290,6 +290,7 @@ fn status_json(st: &BusStatus) -> Value {
         "queued": st.queued,
         "pending": st.pending,
         "delivered": st.delivered,
+        "rejected": st.rejected,
         "lagMs": st.lag.iter().map(|(r, l)| {
             (r.clone(), json!({"count": l.count, "p50": l.p50_ms, "p99": l.p99_ms, "max": l.max_ms}))
         }).collect::<serde_json::Map<String, Value>>(),
@@ -311,9 +312,10 @@ fn merge_status(into: &mut Value, other: &Value) {
     };
     sum(into, "queued");
     sum(into, "pending");
-    let delivered =
-        into["delivered"].as_u64().unwrap_or(0) + other["delivered"].as_u64().unwrap_or(0);
-    into["delivered"] = json!(delivered);
+    for key in ["delivered", "rejected"] {
+        let n = into[key].as_u64().unwrap_or(0) + other[key].as_u64().unwrap_or(0);
+        into[key] = json!(n);
+    }
     let connected = into["connected"].as_bool().unwrap_or(false)
         && other["connected"].as_bool().unwrap_or(false);
     into["connected"] = json!(connected);

@@ -56,6 +56,9 @@ pub struct BusStatus {
     pub delivered: u64,
     /// Times the delivery task has woken up.
     pub wakeups: u64,
+    /// Messages received that this build cannot read (terminated at the broker, never
+    /// applied).
+    pub rejected: u64,
     /// Replication lag per destination Region (publish → applied), since start or reset.
     pub lag: BTreeMap<String, Lag>,
 }

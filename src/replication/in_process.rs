@@ -180,6 +180,7 @@ impl Transport for InProcess {
             pending: Default::default(),
             delivered: st.delivered,
             wakeups: st.wakeups,
+            rejected: 0,
             lag: st.lag.summary(),
             connected: true,
         }

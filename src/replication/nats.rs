@@ -626,6 +626,7 @@ impl Transport for Nats {
             pending: st.pending.clone(),
             delivered: st.delivered,
             wakeups: st.wakeups,
+            rejected: st.rejected,
             lag: st.lag.summary(),
             connected,
         }

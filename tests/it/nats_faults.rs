@@ -277,3 +277,46 @@ async fn nats_killed_and_restarted_loses_nothing() {
     check_cluster(&fx, &set.id, &blobs).await;
     fx.stop().await;
 }
+
+/// A message on the stream that no kmsim wrote (garbage, or an event addressed to another
+/// Region) is terminated and counted, never applied, and replication goes on after it; and
+/// `/_kmsim/reset` on one process empties every Region and the stream, after which the
+/// cluster replicates as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreadable_messages_are_dropped_and_reset_empties_every_process() {
+    let fx = Fixture::nats(false).await;
+    let url = fx.bus().await;
+    assert_eq!(url["transport"], "nats");
+    let nats = {
+        let Fixture::Processes(p) = &fx else {
+            unreachable!()
+        };
+        p.nats_url()
+    };
+    let client = async_nats::connect(nats).await.expect("connect to NATS");
+    let js = async_nats::jetstream::new(client);
+    for payload in [b"not postcard".to_vec(), vec![0xff; 64], Vec::new()] {
+        js.publish("kmsim.to.eu-west-1", payload.into())
+            .await
+            .expect("publish")
+            .await
+            .expect("stored");
+    }
+    let a = fx.client(A);
+    let id = mrk(&a, aws_sdk_kms::types::OriginType::AwsKms).await;
+    replicate(&a, &id, B).await;
+    let st = fx.drain().await;
+    assert_eq!(st["rejected"], 3, "{st}");
+    assert_eq!(key_state(&fx.client(B), &id).await, KeyState::Enabled);
+    let (status, v) = fx.admin(C, "/_kmsim/reset", Some("{}")).await;
+    assert_eq!(status, 200, "{v}");
+    for r in [A, B, C] {
+        let keys = fx.client(r).list_keys().send().await.expect("ListKeys");
+        assert!(keys.keys().is_empty(), "{r} still holds keys after reset");
+    }
+    let id = mrk(&a, aws_sdk_kms::types::OriginType::AwsKms).await;
+    replicate(&a, &id, C).await;
+    fx.sync().await;
+    assert_eq!(key_state(&fx.client(C), &id).await, KeyState::Enabled);
+    fx.stop().await;
+}

@@ -272,6 +272,11 @@ impl Processes {
         }
     }
 
+    /// The NATS server's URL.
+    pub fn nats_url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.nats_port)
+    }
+
     /// Kills nats-server (SIGKILL).
     pub fn kill_nats(&mut self) {
         if let Some(mut c) = self.nats.take() {
