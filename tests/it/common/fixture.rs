@@ -197,7 +197,27 @@ pub struct Processes {
 }
 
 impl Processes {
+    /// Starts the cluster; a start that fails (a port taken meanwhile by another test's
+    /// server) is torn down and tried again on other ports, three times at most.
     async fn start(durable: bool) -> Processes {
+        use futures_util::FutureExt;
+        let mut attempt = 1;
+        loop {
+            match std::panic::AssertUnwindSafe(Self::start_once(durable))
+                .catch_unwind()
+                .await
+            {
+                Ok(p) => return p,
+                Err(e) if attempt >= 3 => std::panic::resume_unwind(e),
+                Err(_) => {
+                    eprintln!("cluster of processes: start {attempt} failed, trying other ports");
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    async fn start_once(durable: bool) -> Processes {
         let dir = tempfile::tempdir().expect("tempdir");
         let ports = free_ports(REGIONS.len() + 2);
         let (gateway, nats_port) = (ports[0], ports[1]);
@@ -268,6 +288,12 @@ impl Processes {
         let deadline = Instant::now() + Duration::from_secs(15);
         while std::net::TcpStream::connect(("127.0.0.1", self.nats_port)).is_err() {
             assert!(Instant::now() < deadline, "nats-server did not listen");
+            let exited = self.nats.as_mut().and_then(|c| c.try_wait().ok().flatten());
+            assert!(
+                exited.is_none(),
+                "nats-server exited: {}",
+                self.tail("nats")
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -307,7 +333,7 @@ impl Processes {
         self.kmsim.insert(region.to_string(), child);
     }
 
-    async fn wait_healthy(&self, region: &str) {
+    async fn wait_healthy(&mut self, region: &str) {
         let url = format!("http://127.0.0.1:{}/_kmsim/health", self.ports[region]);
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -319,6 +345,15 @@ impl Processes {
             assert!(
                 Instant::now() < deadline,
                 "{region} did not start: {}",
+                self.tail(region)
+            );
+            let exited = self
+                .kmsim
+                .get_mut(region)
+                .and_then(|c| c.try_wait().ok().flatten());
+            assert!(
+                exited.is_none(),
+                "{region} exited at start-up: {}",
                 self.tail(region)
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
