@@ -52,6 +52,8 @@ pub struct ClusterState {
     pub journal: Journal,
     /// The Regions served by other processes (empty when this process serves them all).
     pub peers: Peers,
+    /// Who may call (issue 11).
+    pub auth: crate::auth::Auth,
 }
 
 impl ClusterState {
@@ -281,6 +283,7 @@ impl Cluster {
             journal: journal.clone(),
             cpu: CpuPool::per_core().map_err(bind)?,
             peers: Peers::new(remote),
+            auth: crate::auth::Auth::new(&config.auth),
             seed,
             bus: bus.clone(),
             nodes,

@@ -37,6 +37,9 @@ pub struct Config {
     /// `[bus]`: how replication events travel (`kmsim serve --bus` wins over it).
     #[serde(default)]
     pub bus: BusConfig,
+    /// `[auth]`: who may call (issue 11); `open` by default.
+    #[serde(default)]
+    pub auth: AuthConfig,
     /// The Regions this process serves (`kmsim serve --regions`); empty: all of them.
     #[serde(skip)]
     pub serve_regions: Vec<String>,
@@ -174,6 +177,46 @@ pub struct ReplicationConfig {
     pub creating_seconds: f64,
 }
 
+/// `[auth]`: request authentication (issue 11).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// `open` (default: every request accepted, unsigned ones too) or `sigv4` (every KMS
+    /// request must be signed by one of `credentials`).
+    #[serde(default)]
+    pub mode: AuthMode,
+    /// `[[auth.credentials]]`: the access keys kmsim knows.
+    #[serde(default)]
+    pub credentials: Vec<CredentialConfig>,
+}
+
+/// Whether requests are authenticated.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMode {
+    /// Every request is accepted.
+    #[default]
+    Open,
+    /// SigV4 signatures are verified.
+    Sigv4,
+}
+
+/// One `[[auth.credentials]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialConfig {
+    /// The access key id (16 to 128 characters, as AWS's).
+    pub access_key_id: String,
+    /// Its secret.
+    pub secret_access_key: String,
+    /// A session token requests must carry (temporary credentials).
+    pub session_token: Option<String>,
+    /// The caller's 12-digit account.
+    pub account_id: String,
+    /// The caller's ARN: `arn:aws:iam::ACCOUNT:user/NAME`, `…:role/NAME` or `…:root`.
+    pub principal: String,
+}
+
 /// `[bus]`: the transport of the replication bus (issue 10).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -300,7 +343,53 @@ impl Config {
         if self.limits.grants_per_key == 0 {
             return bad("limits.grants_per_key: must be at least 1".into());
         }
+        self.validate_auth()?;
         self.validate_bus()
+    }
+
+    fn validate_auth(&self) -> Result<(), ConfigError> {
+        let bad = |m: String| Err(ConfigError(m));
+        let a = &self.auth;
+        if a.mode == AuthMode::Sigv4 && a.credentials.is_empty() {
+            return bad(
+                "auth.credentials: mode = \"sigv4\" needs at least one [[auth.credentials]]".into(),
+            );
+        }
+        let mut seen = HashSet::new();
+        for c in &a.credentials {
+            if !(16..=128).contains(&c.access_key_id.len())
+                || !c.access_key_id.bytes().all(|b| b.is_ascii_alphanumeric())
+            {
+                return bad(format!(
+                    "auth.credentials.access_key_id: '{}' must be 16 to 128 letters or digits",
+                    c.access_key_id
+                ));
+            }
+            if !seen.insert(c.access_key_id.as_str()) {
+                return bad(format!(
+                    "auth.credentials.access_key_id: '{}' is listed twice",
+                    c.access_key_id
+                ));
+            }
+            if c.secret_access_key.is_empty() {
+                return bad("auth.credentials.secret_access_key: must not be empty".into());
+            }
+            if c.account_id.len() != 12 || !c.account_id.bytes().all(|b| b.is_ascii_digit()) {
+                return bad(format!(
+                    "auth.credentials.account_id: '{}' must be 12 digits",
+                    c.account_id
+                ));
+            }
+            let prefix = format!("arn:aws:iam::{}:", c.account_id);
+            let rest = c.principal.strip_prefix(&prefix).unwrap_or("");
+            if !(rest == "root" || rest.starts_with("user/") || rest.starts_with("role/")) {
+                return bad(format!(
+                    "auth.credentials.principal: '{}' must be {prefix}root, {prefix}user/NAME or {prefix}role/NAME",
+                    c.principal
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// `[bus]`: a known kind, a `nats://` URL exactly with `kind = "nats"`, a stream name
@@ -485,6 +574,42 @@ listen = "127.0.0.1:0"
         d.bus = c.bus.clone();
         assert!(d.serve_only(&us, false).unwrap_err().0.contains("port 0"));
         assert!(c.clone().serve_only(&["xx-east-1".into()], false).is_err());
+    }
+
+    #[test]
+    fn the_auth_section() {
+        let cred = "[[auth.credentials]]\naccess_key_id = \"AKIAALICE000000000001\"\nsecret_access_key = \"s\"\naccount_id = \"111122223333\"\nprincipal = \"arn:aws:iam::111122223333:user/alice\"\n";
+        let ok = format!("{GOOD}[auth]\nmode = \"sigv4\"\n{cred}");
+        let c = Config::parse(&ok).unwrap();
+        assert_eq!(c.auth.mode, AuthMode::Sigv4);
+        assert_eq!(Config::parse(GOOD).unwrap().auth.mode, AuthMode::Open);
+        for (text, field) in [
+            (
+                format!("{GOOD}[auth]\nmode = \"sigv4\"\n"),
+                "auth.credentials",
+            ),
+            (format!("{GOOD}[auth]\nmode = \"iam\"\n"), "iam"),
+            (
+                ok.replace("AKIAALICE000000000001", "short"),
+                "access_key_id",
+            ),
+            (ok.replace("user/alice", "group/x"), "principal"),
+            (
+                ok.replace(":111122223333:user", ":444455556666:user"),
+                "principal",
+            ),
+            (
+                format!(
+                    "{GOOD}[auth]\nmode = \"sigv4\"\n{}",
+                    cred.replace("account_id = \"111122223333\"", "account_id = \"1\"")
+                ),
+                "auth.credentials.account_id",
+            ),
+            (format!("{ok}{cred}"), "listed twice"),
+        ] {
+            let e = Config::parse(&text).unwrap_err().0;
+            assert!(e.contains(field), "{field}: {e}");
+        }
     }
 
     #[test]

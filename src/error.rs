@@ -26,6 +26,9 @@ pub enum ErrorCode {
     IncorrectKey,
     /// Imported material does not fit the key (I-10, I-23, I-28, I-41).
     IncorrectKeyMaterial,
+    /// A SigV4 `Authorization` header or `X-Amz-Date` that cannot be read (`[auth] mode =
+    /// "sigv4"`, issue 11).
+    IncompleteSignature,
     /// Alias name is reserved or malformed (C-41).
     InvalidAliasName,
     /// ARN is not a KMS ARN (W-44).
@@ -56,6 +59,8 @@ pub enum ErrorCode {
     LimitExceeded,
     /// The key policy is not valid JSON.
     MalformedPolicyDocument,
+    /// `[auth] mode = "sigv4"`: the request carries no signature (issue 11).
+    MissingAuthenticationToken,
     /// The key or alias does not exist (W-44).
     NotFound,
     /// The request body is not valid JSON, or a member has the wrong JSON type, or a blob is
@@ -65,6 +70,8 @@ pub enum ErrorCode {
     Tag,
     /// The `X-Amz-Target` header is missing or names no KMS operation (W-4).
     UnknownOperation,
+    /// `[auth] mode = "sigv4"`: the access key or session token is not configured (issue 11).
+    UnrecognizedClient,
     /// The key's type or origin does not support the operation (G-1, K-1, O-3 …).
     UnsupportedOperation,
     /// Input validation (W-35).
@@ -73,7 +80,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in declaration order (used by the test that pins the wire names).
-    pub const ALL: [ErrorCode; 29] = [
+    pub const ALL: [ErrorCode; 32] = [
         ErrorCode::AlreadyExists,
         ErrorCode::Conflict,
         ErrorCode::CustomKeyStoreNotFound,
@@ -82,6 +89,7 @@ impl ErrorCode {
         ErrorCode::ExpiredImportToken,
         ErrorCode::IncorrectKey,
         ErrorCode::IncorrectKeyMaterial,
+        ErrorCode::IncompleteSignature,
         ErrorCode::InvalidAliasName,
         ErrorCode::InvalidArn,
         ErrorCode::InvalidCiphertext,
@@ -97,10 +105,12 @@ impl ErrorCode {
         ErrorCode::KmsInvalidMac,
         ErrorCode::LimitExceeded,
         ErrorCode::MalformedPolicyDocument,
+        ErrorCode::MissingAuthenticationToken,
         ErrorCode::NotFound,
         ErrorCode::Serialization,
         ErrorCode::Tag,
         ErrorCode::UnknownOperation,
+        ErrorCode::UnrecognizedClient,
         ErrorCode::UnsupportedOperation,
         ErrorCode::Validation,
     ];
@@ -116,6 +126,7 @@ impl ErrorCode {
             ErrorCode::ExpiredImportToken => "ExpiredImportTokenException",
             ErrorCode::IncorrectKey => "IncorrectKeyException",
             ErrorCode::IncorrectKeyMaterial => "IncorrectKeyMaterialException",
+            ErrorCode::IncompleteSignature => "IncompleteSignatureException",
             ErrorCode::InvalidAliasName => "InvalidAliasNameException",
             ErrorCode::InvalidArn => "InvalidArnException",
             ErrorCode::InvalidCiphertext => "InvalidCiphertextException",
@@ -131,10 +142,12 @@ impl ErrorCode {
             ErrorCode::KmsInvalidMac => "KMSInvalidMacException",
             ErrorCode::LimitExceeded => "LimitExceededException",
             ErrorCode::MalformedPolicyDocument => "MalformedPolicyDocumentException",
+            ErrorCode::MissingAuthenticationToken => "MissingAuthenticationTokenException",
             ErrorCode::NotFound => "NotFoundException",
             ErrorCode::Serialization => "SerializationException",
             ErrorCode::Tag => "TagException",
             ErrorCode::UnknownOperation => "UnknownOperationException",
+            ErrorCode::UnrecognizedClient => "UnrecognizedClientException",
             ErrorCode::UnsupportedOperation => "UnsupportedOperationException",
             ErrorCode::Validation => "ValidationException",
         }
@@ -268,6 +281,7 @@ mod tests {
                 "ExpiredImportTokenException",
                 "IncorrectKeyException",
                 "IncorrectKeyMaterialException",
+                "IncompleteSignatureException",
                 "InvalidAliasNameException",
                 "InvalidArnException",
                 "InvalidCiphertextException",
@@ -283,10 +297,12 @@ mod tests {
                 "KMSInvalidMacException",
                 "LimitExceededException",
                 "MalformedPolicyDocumentException",
+                "MissingAuthenticationTokenException",
                 "NotFoundException",
                 "SerializationException",
                 "TagException",
                 "UnknownOperationException",
+                "UnrecognizedClientException",
                 "UnsupportedOperationException",
                 "ValidationException",
             ]

@@ -25,6 +25,7 @@
 //! - [`replication`]: the bus (numbering, journaling: the outbox), its [`replication::transport`]
 //!   (in-process lanes per Region pair, or NATS JetStream), its events, and which events a
 //!   change implies. Delivers through a function the cluster hands it, so it knows no node.
+//! - [`auth`]: `[auth] mode = "sigv4"`: SigV4 verification against configured credentials.
 //! - [`peers`]: the Regions other processes serve: forwarding from the gateway, and admin
 //!   calls that act on the whole cluster.
 //! - [`wrapping_pool`], [`tokens`]: import parameters (wrapping key pairs, import tokens).
@@ -37,6 +38,7 @@
 //! - [`clock`]: simulated time; [`error`]: every AWS exception with its wire name.
 
 pub mod admin;
+pub mod auth;
 pub mod clock;
 pub mod cluster;
 pub mod config;

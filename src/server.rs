@@ -91,12 +91,13 @@ async fn kms_request(
             ),
         ));
     }
+    let body = read_body(body).await?;
+    let _caller = authenticate(ep, &parts, &body)?;
     let target_header = header_str(&parts.headers, "x-amz-target");
     let op = target::operation(target_header)?;
     target::check_content_type(header_str(&parts.headers, header::CONTENT_TYPE.as_str()))?;
     let node = pick_node(ep, &parts.headers)?;
     span.record("region", node.region.as_str());
-    let body = read_body(body).await?;
     let placement = crate::ops::placement(op);
     let dispatch = move || {
         crate::last_usage::with_request_id(request_id, || crate::ops::dispatch(&node, op, &body))
@@ -154,6 +155,58 @@ fn gateway_region(ep: &Endpoint, headers: &HeaderMap) -> String {
         .and_then(Authorization::parse)
         .map(|a| a.region)
         .unwrap_or_else(|| ep.cluster.default_region.clone())
+}
+
+/// Issue 11: the caller (`[auth] mode = "sigv4"`: a valid signature by a configured
+/// credential, see [`crate::auth`]), and in every mode the Region check of a Region's own port:
+/// a request signed for another Region is refused, as AWS's regional endpoints do.
+fn authenticate(
+    ep: &Endpoint,
+    parts: &axum::http::request::Parts,
+    body: &[u8],
+) -> KmsResult<Option<crate::auth::Caller>> {
+    if let Route::Region(node) = &ep.route {
+        let signed_for = header_str(&parts.headers, header::AUTHORIZATION.as_str())
+            .and_then(Authorization::parse)
+            .map(|a| a.region)
+            .or_else(|| {
+                parts
+                    .uri
+                    .path_and_query()
+                    .and_then(|pq| crate::auth::sigv4::from_query(pq.as_str()))
+                    .map(|p| p.region)
+            });
+        if let Some(region) = signed_for.filter(|r| *r != node.region) {
+            return Err(KmsError::new(
+                ErrorCode::InvalidSignature,
+                format!(
+                    "Credential should be scoped to a valid region, not '{region}'. This endpoint serves {}.",
+                    node.region
+                ),
+            ));
+        }
+    }
+    let auth = &ep.cluster.auth;
+    if !auth.verifies() {
+        return Ok(None);
+    }
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .filter_map(|(n, v)| Some((n.as_str().to_string(), v.to_str().ok()?.to_string())))
+        .collect();
+    let pq = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let req = crate::auth::sigv4::Request {
+        method: parts.method.as_str(),
+        path_and_query: pq,
+        headers: &headers,
+        body,
+    };
+    auth.check(&req, std::time::SystemTime::now())
 }
 
 /// W-10/W-11: the node for this request.

@@ -3,6 +3,7 @@
 mod common;
 
 mod aliases;
+mod auth;
 mod cli;
 mod crypto;
 mod data_key_pairs;
