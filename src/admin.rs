@@ -50,6 +50,9 @@ use crate::replication::bus::BusStatus;
 
 /// Serves one admin request.
 pub async fn handle(cluster: &Arc<ClusterState>, req: Request) -> Response {
+    if let Some(refused) = guard(cluster, &req) {
+        return refused;
+    }
     let resp = route(cluster, req).await;
     // Whatever the route changed (the clock offset, a reset, bus deliveries) is durable
     // before the answer, as for KMS requests.
@@ -61,6 +64,63 @@ pub async fn handle(cluster: &Arc<ClusterState>, req: Request) -> Response {
             json!({"__type": "KMSInternalException", "message": e.message}),
         ),
     }
+}
+
+/// Issue 11, item 7 (`Some`: the refusal): in `sigv4` mode every admin call carries the admin token; in every mode
+/// an admin `POST` is `application/json` (which a browser cannot send across origins without
+/// a preflight kmsim never grants) and is addressed to a loopback host or one of the cluster's
+/// configured endpoint addresses (so a DNS-rebound page cannot reach it either). [CHOICE] The
+/// configured addresses are accepted so that processes on separate hosts can call each other.
+fn guard(cluster: &ClusterState, req: &Request) -> Option<Response> {
+    let header = |name: &str| req.headers().get(name).map(|v| v.as_bytes());
+    if let Some(token) = cluster.auth.admin_token() {
+        let presented = header(crate::auth::ADMIN_TOKEN_HEADER).unwrap_or(b"");
+        if aws_lc_rs::constant_time::verify_slices_are_equal(presented, token.as_bytes()).is_err() {
+            return Some(reply(
+                StatusCode::FORBIDDEN,
+                json!({"__type": "AccessDeniedException", "message": "/_kmsim/ routes need the x-kmsim-admin-token header ([auth] admin_token)"}),
+            ));
+        }
+    }
+    if req.method() != Method::POST {
+        return None;
+    }
+    let json_body = header(header::CONTENT_TYPE.as_str())
+        .and_then(|v| std::str::from_utf8(v).ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !json_body {
+        return Some(reply(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            json!({"__type": "ValidationException", "message": "admin POSTs need Content-Type: application/json"}),
+        ));
+    }
+    let host = header(header::HOST.as_str())
+        .and_then(|v| std::str::from_utf8(v).ok())
+        .unwrap_or("");
+    if !host_allowed(cluster, host) {
+        return Some(reply(
+            StatusCode::FORBIDDEN,
+            json!({"__type": "AccessDeniedException", "message": format!("admin POSTs must be addressed to a loopback host or a configured endpoint, not '{host}'")}),
+        ));
+    }
+    None
+}
+
+/// A loopback name or address (any port), or exactly one of the cluster's endpoint addresses.
+fn host_allowed(cluster: &ClusterState, host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    let loopback = name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    loopback
+        || std::iter::once(&cluster.endpoints.gateway)
+            .chain(cluster.endpoints.regions.iter().map(|(_, u)| u))
+            .any(|u| u.trim_start_matches("http://") == host)
 }
 
 /// Whether the call acts on the whole cluster (not a call from another process).

@@ -282,7 +282,14 @@ impl Cluster {
         let state = Arc::new(ClusterState {
             journal: journal.clone(),
             cpu: CpuPool::per_core().map_err(bind)?,
-            peers: Peers::new(remote),
+            peers: Peers::new(
+                remote,
+                config
+                    .auth
+                    .admin_token
+                    .clone()
+                    .filter(|_| config.auth.mode == crate::config::AuthMode::Sigv4),
+            ),
             auth: crate::auth::Auth::new(&config.auth),
             seed,
             bus: bus.clone(),

@@ -188,6 +188,9 @@ pub struct AuthConfig {
     /// `[[auth.credentials]]`: the access keys kmsim knows.
     #[serde(default)]
     pub credentials: Vec<CredentialConfig>,
+    /// With `mode = "sigv4"` (where it is required): every `/_kmsim/` call must carry it in an
+    /// `x-kmsim-admin-token` header.
+    pub admin_token: Option<String>,
 }
 
 /// Whether requests are authenticated.
@@ -350,6 +353,12 @@ impl Config {
     fn validate_auth(&self) -> Result<(), ConfigError> {
         let bad = |m: String| Err(ConfigError(m));
         let a = &self.auth;
+        if a.mode == AuthMode::Sigv4 && a.admin_token.as_deref().is_none_or(|t| t.len() < 16) {
+            return bad(
+                "auth.admin_token: mode = \"sigv4\" needs an admin token of at least 16 characters"
+                    .into(),
+            );
+        }
         if a.mode == AuthMode::Sigv4 && a.credentials.is_empty() {
             return bad(
                 "auth.credentials: mode = \"sigv4\" needs at least one [[auth.credentials]]".into(),
@@ -579,7 +588,8 @@ listen = "127.0.0.1:0"
     #[test]
     fn the_auth_section() {
         let cred = "[[auth.credentials]]\naccess_key_id = \"AKIAALICE000000000001\"\nsecret_access_key = \"s\"\naccount_id = \"111122223333\"\nprincipal = \"arn:aws:iam::111122223333:user/alice\"\n";
-        let ok = format!("{GOOD}[auth]\nmode = \"sigv4\"\n{cred}");
+        let ok =
+            format!("{GOOD}[auth]\nmode = \"sigv4\"\nadmin_token = \"0123456789abcdef\"\n{cred}");
         let c = Config::parse(&ok).unwrap();
         assert_eq!(c.auth.mode, AuthMode::Sigv4);
         assert_eq!(Config::parse(GOOD).unwrap().auth.mode, AuthMode::Open);
@@ -600,7 +610,7 @@ listen = "127.0.0.1:0"
             ),
             (
                 format!(
-                    "{GOOD}[auth]\nmode = \"sigv4\"\n{}",
+                    "{GOOD}[auth]\nmode = \"sigv4\"\nadmin_token = \"0123456789abcdef\"\n{}",
                     cred.replace("account_id = \"111122223333\"", "account_id = \"1\"")
                 ),
                 "auth.credentials.account_id",

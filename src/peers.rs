@@ -37,17 +37,23 @@ pub struct Peers {
     client: reqwest::Client,
     /// Region → base URL of its own endpoint.
     remote: BTreeMap<String, String>,
+    /// `[auth] admin_token`, sent on every admin call to another process.
+    admin_token: Option<String>,
 }
 
 impl Peers {
-    /// Peers at `remote` (Region → base URL).
-    pub fn new(remote: BTreeMap<String, String>) -> Peers {
+    /// Peers at `remote` (Region → base URL), called with `admin_token` if set.
+    pub fn new(remote: BTreeMap<String, String>, admin_token: Option<String>) -> Peers {
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
             .timeout(Duration::from_secs(120))
             .build()
             .unwrap_or_default();
-        Peers { client, remote }
+        Peers {
+            client,
+            remote,
+            admin_token,
+        }
     }
 
     /// Whether every Region runs in this process.
@@ -142,6 +148,7 @@ impl Peers {
             let one = Peers {
                 client: self.client.clone(),
                 remote: [(region.clone(), base)].into(),
+                admin_token: self.admin_token.clone(),
             };
             async move {
                 let r = one
@@ -160,6 +167,7 @@ impl Peers {
             let one = Peers {
                 client: self.client.clone(),
                 remote: [(region, base)].into(),
+                admin_token: self.admin_token.clone(),
             };
             async move { one.call_all(path, None, Some(within)).await }
         });
@@ -186,7 +194,10 @@ impl Peers {
             if let Some(t) = within {
                 rb = rb.timeout(t);
             }
-            let rb = rb.header(SCOPE_HEADER, HeaderValue::from_static("process"));
+            let mut rb = rb.header(SCOPE_HEADER, HeaderValue::from_static("process"));
+            if let Some(t) = &self.admin_token {
+                rb = rb.header(crate::auth::ADMIN_TOKEN_HEADER, t);
+            }
             async move {
                 let resp = rb
                     .send()

@@ -24,6 +24,9 @@ use crate::config::{AuthConfig, AuthMode};
 use crate::error::{ErrorCode, KmsError, KmsResult};
 use crate::protocol::sigv4::Authorization;
 
+/// The header that carries `[auth] admin_token` on `/_kmsim/` calls.
+pub const ADMIN_TOKEN_HEADER: &str = "x-kmsim-admin-token";
+
 /// How far a request's time may be from the real clock (AWS: 5 minutes).
 pub const MAX_SKEW: Duration = Duration::from_secs(300);
 
@@ -56,6 +59,7 @@ pub struct Caller {
 pub struct Auth {
     sigv4: bool,
     by_key: HashMap<String, Credential>,
+    admin_token: Option<String>,
 }
 
 impl Auth {
@@ -63,6 +67,10 @@ impl Auth {
     pub fn new(cfg: &AuthConfig) -> Auth {
         Auth {
             sigv4: cfg.mode == AuthMode::Sigv4,
+            admin_token: cfg
+                .admin_token
+                .clone()
+                .filter(|_| cfg.mode == AuthMode::Sigv4),
             by_key: cfg
                 .credentials
                 .iter()
@@ -79,6 +87,11 @@ impl Auth {
                 })
                 .collect(),
         }
+    }
+
+    /// The token `/_kmsim/` calls must carry (`sigv4` mode), see [`ADMIN_TOKEN_HEADER`].
+    pub fn admin_token(&self) -> Option<&str> {
+        self.admin_token.as_deref()
     }
 
     /// Whether requests must be signed.

@@ -20,9 +20,12 @@ const ALICE: (&str, &str) = ("AKIAALICE000000000001", "alice-secret-key-01234567
 const BOB: (&str, &str) = ("ASIABOB0000000000002", "bob-secret-key-9876543210");
 const BOB_TOKEN: &str = "bob-session-token";
 
+const ADMIN_TOKEN: &str = "kmsim-admin-token-for-tests";
+
 const AUTH: &str = r#"
 [auth]
 mode = "sigv4"
+admin_token = "kmsim-admin-token-for-tests"
 
 [[auth.credentials]]
 access_key_id = "AKIAALICE000000000001"
@@ -230,7 +233,15 @@ async fn tampered_bodies_skewed_times_and_presigned_urls() {
     .await;
     assert_eq!(status, 200, "{v}");
     // The simulated clock is not the request clock.
-    tc.advance(86_400.0).await;
+    let resp = reqwest::Client::new()
+        .post(format!("{}/_kmsim/clock/advance", tc.gateway_url()))
+        .header("content-type", "application/json")
+        .header("x-kmsim-admin-token", ADMIN_TOKEN)
+        .body(r#"{"seconds":86400}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
     let (status, v) = signed_raw(&url, ALICE, now, "{}", "{}", None).await;
     assert_eq!(status, 200, "{v}");
     // Presigned: valid, then tampered, then past its X-Amz-Expires.
@@ -283,5 +294,75 @@ async fn a_region_port_refuses_a_signature_for_another_region() {
     // Unsigned requests to a Region port stay accepted in open mode.
     let (status, _) = raw_op(&tc, "eu-west-1", "ListKeys", serde_json::json!({})).await;
     assert_eq!(status, 200);
+    tc.stop().await;
+}
+
+/// Issue 11, item 7: admin POSTs need JSON and a loopback (or configured) Host in every mode;
+/// in `sigv4` mode every admin call needs the admin token.
+#[tokio::test]
+async fn admin_routes_refuse_browsers_and_without_the_token() {
+    let post = |url: String,
+                ct: &'static str,
+                host: Option<&'static str>,
+                token: Option<&'static str>| async move {
+        let mut rb = reqwest::Client::new()
+            .post(url)
+            .header("content-type", ct)
+            .body(r#"{"seconds":1}"#);
+        if let Some(h) = host {
+            rb = rb.header("host", h);
+        }
+        if let Some(t) = token {
+            rb = rb.header("x-kmsim-admin-token", t);
+        }
+        let resp = rb.send().await.unwrap();
+        let status = resp.status().as_u16();
+        (
+            status,
+            resp.json::<serde_json::Value>().await.unwrap_or_default(),
+        )
+    };
+    let tc = TestCluster::start().await;
+    let url = format!("{}/_kmsim/clock/advance", tc.gateway_url());
+    let (status, v) = post(url.clone(), "text/plain", None, None).await;
+    assert_eq!(status, 415, "{v}");
+    let (status, v) = post(
+        url.clone(),
+        "application/json",
+        Some("evil.example:4600"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, v["__type"].as_str()),
+        (403, Some("AccessDeniedException")),
+        "{v}"
+    );
+    let (status, _) = post(url.clone(), "application/json", Some("localhost:1"), None).await;
+    assert_eq!(status, 200);
+    let (status, _) = post(url.clone(), "application/json; charset=utf-8", None, None).await;
+    assert_eq!(status, 200);
+    tc.stop().await;
+
+    let tc = TestCluster::start_with(AUTH).await;
+    let url = format!("{}/_kmsim/clock/advance", tc.gateway_url());
+    let (status, v) = post(url.clone(), "application/json", None, None).await;
+    assert_eq!(
+        (status, v["__type"].as_str()),
+        (403, Some("AccessDeniedException")),
+        "{v}"
+    );
+    let (status, _) = post(
+        url.clone(),
+        "application/json",
+        None,
+        Some("wrong-token-0000000"),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, _) = post(url, "application/json", None, Some(ADMIN_TOKEN)).await;
+    assert_eq!(status, 200);
+    let (status, _) = get_json(&format!("{}/_kmsim/health", tc.gateway_url())).await;
+    assert_eq!(status, 403, "GETs need the token too in sigv4 mode");
     tc.stop().await;
 }

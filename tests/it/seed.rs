@@ -195,6 +195,7 @@ async fn reset_wipes_every_region_and_applies_the_seed_again() {
     tc.advance(3600.0).await;
     let resp = reqwest::Client::new()
         .post(format!("{}/_kmsim/reset", tc.gateway_url()))
+        .header("content-type", "application/json")
         .send()
         .await
         .unwrap();
@@ -231,6 +232,7 @@ async fn reset_without_a_seed_leaves_every_region_empty() {
     }
     let resp = reqwest::Client::new()
         .post(format!("{}/_kmsim/reset", tc.region_url("eu-west-1")))
+        .header("content-type", "application/json")
         .send()
         .await
         .unwrap();
