@@ -595,8 +595,12 @@ listen = "127.0.0.1:0"
         assert_eq!(Config::parse(GOOD).unwrap().auth.mode, AuthMode::Open);
         for (text, field) in [
             (
-                format!("{GOOD}[auth]\nmode = \"sigv4\"\n"),
+                format!("{GOOD}[auth]\nmode = \"sigv4\"\nadmin_token = \"0123456789abcdef\"\n"),
                 "auth.credentials",
+            ),
+            (
+                ok.replace("admin_token = \"0123456789abcdef\"\n", ""),
+                "auth.admin_token",
             ),
             (format!("{GOOD}[auth]\nmode = \"iam\"\n"), "iam"),
             (
