@@ -1,6 +1,6 @@
-//! The SigV4 `Authorization` header (W-10, W-11). The whole header is parsed now so that
-//! signature verification can be added without touching callers; today only the credential
-//! scope's Region is used.
+//! The SigV4 `Authorization` header (W-10, W-11): the credential scope's Region routes the
+//! gateway and is checked on a Region's own port; [`crate::auth`] verifies the signature in
+//! `[auth] mode = "sigv4"`.
 
 /// A parsed `AWS4-HMAC-SHA256` authorization header.
 #[derive(Debug, Clone, PartialEq, Eq)]
