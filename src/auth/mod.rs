@@ -15,6 +15,7 @@
 //!   T is now earlier than E (N - 5 min.)" / "Signature not yet current: T is still later than
 //!   E (N + 5 min.)"; a presigned URL past its `X-Amz-Expires` → "Signature expired: …".
 
+pub mod policy;
 pub mod sigv4;
 
 use std::collections::HashMap;
