@@ -110,21 +110,12 @@ fn applies(s: &Statement, req: &Request<'_>) -> bool {
 fn names(p: &Selector<Principals>, req: &Request<'_>) -> Option<Named> {
     let root = |a: &str| format!("arn:aws:iam::{a}:root");
     let role_of_session = session_role(req.principal);
-    let named = if p.items.anyone {
+    let is_caller =
+        |e: &String| e == req.principal || role_of_session.as_deref() == Some(e.as_str());
+    let is_account = |e: &String| e == req.account || *e == root(req.account);
+    let named = if p.items.anyone || p.items.aws.iter().any(is_caller) {
         Some(Named::Principal)
-    } else if p
-        .items
-        .aws
-        .iter()
-        .any(|e| e == req.principal || role_of_session.as_deref() == Some(e.as_str()))
-    {
-        Some(Named::Principal)
-    } else if p
-        .items
-        .aws
-        .iter()
-        .any(|e| e == req.account || *e == root(req.account))
-    {
+    } else if p.items.aws.iter().any(is_account) {
         Some(Named::Account)
     } else {
         None
