@@ -217,6 +217,17 @@ fn gen_model(shapes: &Shapes, ops: &Shapes) -> String {
         writeln!(s, "            Operation::{name} => {},", rust_str(name)).unwrap();
     }
     s.push_str("        }\n    }\n");
+    s.push_str("    /// The IAM action that authorises the operation (`kms:<Name>`, issue 11).\n");
+    s.push_str("    pub fn action(self) -> &'static str {\n        match self {\n");
+    for name in ops.keys() {
+        writeln!(
+            s,
+            "            Operation::{name} => {},",
+            rust_str(&format!("kms:{name}"))
+        )
+        .unwrap();
+    }
+    s.push_str("        }\n    }\n");
     s.push_str("    /// The operation with this exact name, if the model has it.\n");
     s.push_str("    pub fn parse(name: &str) -> Option<Operation> {\n        match name {\n");
     for name in ops.keys() {

@@ -388,6 +388,8 @@ fn serve(
         let shutdown = async move {
             let _ = stop.wait_for(|s| *s).await;
         };
+        // The peer's address is `aws:SourceIp` in sigv4 mode (issue 11).
+        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         if let Err(e) = axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await

@@ -218,6 +218,8 @@ pub struct CredentialConfig {
     pub account_id: String,
     /// The caller's ARN: `arn:aws:iam::ACCOUNT:user/NAME`, `…:role/NAME` or `…:root`.
     pub principal: String,
+    /// The caller's identity policy (IAM JSON, no `Principal`); default: allow `kms:*` on `*`.
+    pub policy: Option<String>,
 }
 
 /// `[bus]`: the transport of the replication bus (issue 10).
@@ -396,6 +398,15 @@ impl Config {
                     "auth.credentials.principal: '{}' must be {prefix}root, {prefix}user/NAME or {prefix}role/NAME",
                     c.principal
                 ));
+            }
+            if let Some(p) = &c.policy {
+                use crate::auth::policy::{Policy, PolicyKind};
+                if let Err(why) = Policy::parse(p, PolicyKind::Identity) {
+                    return bad(format!(
+                        "auth.credentials.policy of '{}': {why}",
+                        c.access_key_id
+                    ));
+                }
             }
         }
         Ok(())

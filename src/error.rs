@@ -10,6 +10,9 @@ use std::fmt;
 /// the Smithy model marks 404/409/412 (W-34). Only the server faults are 500.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
+    /// `sigv4` mode: no policy or grant allows the caller the operation, or one denies it
+    /// (issue 11, item 6).
+    AccessDenied,
     /// An alias or key with that name already exists (C-42, R-2).
     AlreadyExists,
     /// A conflicting operation is in progress (O-6).
@@ -80,7 +83,8 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in declaration order (used by the test that pins the wire names).
-    pub const ALL: [ErrorCode; 32] = [
+    pub const ALL: [ErrorCode; 33] = [
+        ErrorCode::AccessDenied,
         ErrorCode::AlreadyExists,
         ErrorCode::Conflict,
         ErrorCode::CustomKeyStoreNotFound,
@@ -118,6 +122,7 @@ impl ErrorCode {
     /// The exact `__type` AWS sends (W-30: plain names, no namespace prefix).
     pub fn code(self) -> &'static str {
         match self {
+            ErrorCode::AccessDenied => "AccessDeniedException",
             ErrorCode::AlreadyExists => "AlreadyExistsException",
             ErrorCode::Conflict => "ConflictException",
             ErrorCode::CustomKeyStoreNotFound => "CustomKeyStoreNotFoundException",
@@ -273,6 +278,7 @@ mod tests {
         assert_eq!(
             names,
             [
+                "AccessDeniedException",
                 "AlreadyExistsException",
                 "ConflictException",
                 "CustomKeyStoreNotFoundException",

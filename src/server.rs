@@ -92,7 +92,7 @@ async fn kms_request(
         ));
     }
     let body = read_body(body).await?;
-    let _caller = authenticate(ep, &parts, &body)?;
+    let caller = authenticate(ep, &parts, &body)?;
     let target_header = header_str(&parts.headers, "x-amz-target");
     let op = target::operation(target_header)?;
     target::check_content_type(header_str(&parts.headers, header::CONTENT_TYPE.as_str()))?;
@@ -100,7 +100,11 @@ async fn kms_request(
     span.record("region", node.region.as_str());
     let placement = crate::ops::placement(op);
     let dispatch = move || {
-        crate::last_usage::with_request_id(request_id, || crate::ops::dispatch(&node, op, &body))
+        crate::auth::current::with_caller(caller, || {
+            crate::last_usage::with_request_id(request_id, || {
+                crate::ops::dispatch(&node, op, &body)
+            })
+        })
     };
     let out = match placement {
         Placement::Inline => dispatch(),
@@ -164,7 +168,7 @@ fn authenticate(
     ep: &Endpoint,
     parts: &axum::http::request::Parts,
     body: &[u8],
-) -> KmsResult<Option<crate::auth::Caller>> {
+) -> KmsResult<Option<Arc<crate::auth::Caller>>> {
     if let Route::Region(node) = &ep.route {
         let signed_for = header_str(&parts.headers, header::AUTHORIZATION.as_str())
             .and_then(Authorization::parse)
@@ -206,7 +210,14 @@ fn authenticate(
         headers: &headers,
         body,
     };
-    auth.check(&req, std::time::SystemTime::now())
+    let caller = auth.check(&req, std::time::SystemTime::now())?;
+    Ok(caller.map(|mut c| {
+        c.source_ip = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|ci| ci.0.ip());
+        Arc::new(c)
+    }))
 }
 
 /// W-10/W-11: the node for this request.

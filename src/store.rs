@@ -245,9 +245,15 @@ impl Store {
         Some(*key)
     }
 
-    /// Keys in creation order starting at sequence number `from`: at most `limit` of
-    /// `(id, arn)`, plus the sequence number to continue from if more remain (W-50).
-    pub fn list(&self, from: u64, limit: usize) -> (Vec<(String, String)>, Option<u64>) {
+    /// Keys in creation order starting at sequence number `from` whose ARN `keep` accepts (an
+    /// account's keys): at most `limit` of `(id, arn)`, plus the sequence number to continue
+    /// from if more remain (W-50).
+    pub fn list(
+        &self,
+        from: u64,
+        limit: usize,
+        keep: impl Fn(&str) -> bool,
+    ) -> (Vec<(String, String)>, Option<u64>) {
         let order = self.order.read();
         let mut out = Vec::with_capacity(limit.min(order.len()));
         let mut next = None;
@@ -256,7 +262,7 @@ impl Store {
                 next = Some(*seq);
                 break;
             }
-            if let Some(k) = self.keys.get(id) {
+            if let Some(k) = self.keys.get(id).filter(|k| keep(&k.arn)) {
                 out.push((k.id.clone(), k.arn.clone()));
             }
         }

@@ -15,11 +15,16 @@
 //!   T is now earlier than E (N - 5 min.)" / "Signature not yet current: T is still later than
 //!   E (N + 5 min.)"; a presigned URL past its `X-Amz-Expires` → "Signature expired: …".
 
+pub mod current;
 pub mod policy;
 pub mod sigv4;
 
 use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, SystemTime};
+
+use policy::{Policy, PolicyKind};
 
 use crate::config::{AuthConfig, AuthMode};
 use crate::error::{ErrorCode, KmsError, KmsResult};
@@ -42,10 +47,23 @@ pub struct Credential {
     pub account_id: String,
     /// The caller's ARN (`arn:aws:iam::ACCOUNT:user/NAME` or `…:role/NAME`).
     pub principal: String,
+    /// The caller's identity policy.
+    pub policy: Arc<Policy>,
 }
 
+/// The identity policy of a credential configured without one: allow `kms:*` on `*`.
+pub static ALLOW_ALL: LazyLock<Arc<Policy>> = LazyLock::new(|| {
+    Arc::new(
+        Policy::parse(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}"#,
+            PolicyKind::Identity,
+        )
+        .expect("the default identity policy parses"),
+    )
+});
+
 /// An authenticated caller.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Caller {
     /// Access key id used.
     pub access_key_id: String,
@@ -53,6 +71,10 @@ pub struct Caller {
     pub account_id: String,
     /// Principal ARN.
     pub principal: String,
+    /// Identity policy (issue 11, item 4).
+    pub policy: Arc<Policy>,
+    /// The address the request came from (`aws:SourceIp`), when known.
+    pub source_ip: Option<IpAddr>,
 }
 
 /// The authentication settings of a cluster.
@@ -83,6 +105,13 @@ impl Auth {
                             session_token: c.session_token.clone(),
                             account_id: c.account_id.clone(),
                             principal: c.principal.clone(),
+                            // Validated with the config (`Config::validate_auth`).
+                            policy: c
+                                .policy
+                                .as_deref()
+                                .and_then(|p| Policy::parse(p, PolicyKind::Identity).ok())
+                                .map(Arc::new)
+                                .unwrap_or_else(|| ALLOW_ALL.clone()),
                         },
                     )
                 })
@@ -171,6 +200,8 @@ impl Auth {
             access_key_id: presented.access_key_id,
             account_id: cred.account_id.clone(),
             principal: cred.principal.clone(),
+            policy: cred.policy.clone(),
+            source_ip: None,
         }))
     }
 }

@@ -30,6 +30,12 @@ pub fn alias_arn(region: &str, account: &str, alias_name: &str) -> String {
     )
 }
 
+/// The account field of an ARN (`arn:partition:service:region:ACCOUNT:resource`), `""` if
+/// `arn` has none.
+pub fn arn_account(arn: &str) -> &str {
+    arn.split(':').nth(4).unwrap_or("")
+}
+
 /// W-40: a new single-Region key id, a lowercase v4 UUID.
 pub fn new_single_region_id() -> String {
     uuid::Uuid::new_v4().to_string()

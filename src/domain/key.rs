@@ -121,6 +121,12 @@ impl MultiRegion {
 }
 
 impl Key {
+    /// Issue 11, item 3: the account that owns the key (the one that created it), read from
+    /// its ARN.
+    pub fn account(&self) -> &str {
+        super::ids::arn_account(&self.arn)
+    }
+
     /// §4.3: may `op` run in the key's current state?
     pub fn permits(&self, op: OpClass) -> KmsResult<()> {
         self.state.permits(op, &self.arn)

@@ -86,7 +86,9 @@ fn create_replica(node: &Node, s: &Snapshot, local: &ReplicaLocal) -> Vec<Envelo
         // A duplicate, or the set was re-created: a newer snapshot still applies.
         return snapshot(node, s);
     }
-    let arn = node.key_arn(&s.key_id);
+    // The set's account (the primary's): no request, hence no caller, is behind an event.
+    let account = crate::domain::ids::arn_account(&s.primary.arn);
+    let arn = crate::domain::ids::key_arn(&node.region, account, &s.key_id);
     let ready_at = now + node.replication.creating_ms;
     let key = multi_region::new_replica(
         s,

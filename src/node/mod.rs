@@ -220,14 +220,59 @@ impl Node {
         self.clock.now()
     }
 
-    /// W-41: the ARN of key `id` in this Region.
-    pub fn key_arn(&self, id: &str) -> String {
-        ids::key_arn(&self.region, &self.account, id)
+    /// Issue 11, item 3: the account a request acts in — its caller's (`sigv4` mode), else
+    /// the configured one.
+    pub fn request_account(&self) -> String {
+        crate::auth::current::account_or(&self.account)
     }
 
-    /// W-41: the ARN of alias `name` (with its `alias/` prefix) in this Region.
+    /// W-41: the ARN of key `id` in this Region and the request's account.
+    pub fn key_arn(&self, id: &str) -> String {
+        ids::key_arn(&self.region, &self.request_account(), id)
+    }
+
+    /// W-41: the ARN of alias `name` (with its `alias/` prefix) in this Region and the
+    /// request's account.
     pub fn alias_arn(&self, name: &str) -> String {
-        ids::alias_arn(&self.region, &self.account, name)
+        ids::alias_arn(&self.region, &self.request_account(), name)
+    }
+
+    /// Issue 11, item 3: where alias `name` of the request's account is kept in the store.
+    /// Alias names are per account and Region; the configured account's aliases keep their
+    /// bare names (so data dirs written before accounts existed read unchanged), another
+    /// account's are kept as `<account>@<name>` (`@` is not allowed in alias names).
+    pub fn alias_slot(&self, name: &str) -> String {
+        let account = self.request_account();
+        if account == self.account {
+            name.to_string()
+        } else {
+            format!("{account}@{name}")
+        }
+    }
+
+    /// The alias name of store slot `slot` if it belongs to the request's account (the
+    /// inverse of [`Node::alias_slot`]).
+    pub fn alias_of_slot<'a>(&self, slot: &'a str) -> Option<&'a str> {
+        let account = self.request_account();
+        match slot.split_once('@') {
+            Some((owner, name)) => (owner == account).then_some(name),
+            None => (account == self.account).then_some(slot),
+        }
+    }
+
+    /// Whether key `k` belongs to the request's account.
+    pub fn owns(&self, k: &Key) -> bool {
+        k.account() == self.request_account()
+    }
+
+    /// The default key policy (C-10) of the request's account.
+    pub fn request_default_policy(&self) -> Arc<str> {
+        let account = self.request_account();
+        if account == self.account {
+            self.default_policy.clone()
+        } else {
+            crate::domain::key::default_policy(self.partition, &account).into()
+        }
     }
 
     /// `NotFoundException "Key '<ARN>' does not exist"` (W-44 step 3).

@@ -45,7 +45,7 @@ pub fn create_alias(node: &Node, req: CreateAliasRequest) -> KmsResult<Empty> {
     node.read_key(&id, |k| k.permits(OpClass::Manage))??;
     let now = node.now();
     let created = node.store.create_alias(
-        &name,
+        &node.alias_slot(&name),
         Alias {
             target: id,
             created: now,
@@ -70,7 +70,8 @@ pub fn create_alias(node: &Node, req: CreateAliasRequest) -> KmsResult<Empty> {
 pub fn update_alias(node: &Node, req: UpdateAliasRequest) -> KmsResult<Empty> {
     let name = req.alias_name;
     alias_rules(&name)?;
-    let alias = node.store.alias(&name).ok_or_else(|| {
+    let slot = node.alias_slot(&name);
+    let alias = node.store.alias(&slot).ok_or_else(|| {
         KmsError::not_found(format!("Alias {} is not found.", node.alias_arn(&name)))
     })?;
     let id = resolve(node, &req.target_key_id, Accept::KeyIdOrArn)?;
@@ -85,7 +86,7 @@ pub fn update_alias(node: &Node, req: UpdateAliasRequest) -> KmsResult<Empty> {
             )));
         }
     }
-    if !node.store.retarget_alias(&name, &id, node.now()) {
+    if !node.store.retarget_alias(&slot, &id, node.now()) {
         return Err(KmsError::not_found(format!(
             "Alias {} is not found.",
             node.alias_arn(&name)
@@ -108,7 +109,7 @@ fn kind(k: &crate::domain::key::Key) -> u8 {
 pub fn delete_alias(node: &Node, req: DeleteAliasRequest) -> KmsResult<Empty> {
     let name = req.alias_name;
     alias_rules(&name)?;
-    if !node.store.delete_alias(&name) {
+    if !node.store.delete_alias(&node.alias_slot(&name)) {
         return Err(KmsError::not_found(format!(
             "Alias {} is not found.",
             node.alias_arn(&name)
@@ -150,6 +151,7 @@ pub fn list_aliases(node: &Node, req: ListAliasesRequest) -> KmsResult<ListAlias
         .store
         .aliases(target.as_deref())
         .into_iter()
+        .filter_map(|(slot, a)| Some((node.alias_of_slot(&slot)?.to_string(), a)))
         .filter(|(_, a)| node.peek_key(&a.target, |_| ()).is_some())
         .collect();
     let (page, next) = paging::page(live, start, req.limit.unwrap_or(50) as usize, "aliases");

@@ -154,6 +154,12 @@ pub struct GrantListEntry {
 
 impl GrantListEntry {
     fn of(node: &Node, key_id: &str, g: Grant) -> GrantListEntry {
+        // The key's own ARN: a grant may be listed by a caller of another account (ListGrants
+        // is a cross-account operation).
+        let key_arn = node
+            .peek_key(key_id, |k| k.arn.clone())
+            .unwrap_or_else(|| node.key_arn(key_id));
+        let account = crate::domain::ids::arn_account(&key_arn).to_string();
         let split = |p: Option<Principal>| match p {
             Some(Principal::Aws(a)) => (Some(a), None),
             Some(Principal::Service(s)) => (None, Some(s)),
@@ -162,13 +168,13 @@ impl GrantListEntry {
         let (grantee_principal, grantee_service_principal) = split(Some(g.spec.grantee));
         let (retiring_principal, retiring_service_principal) = split(g.spec.retiring);
         GrantListEntry {
-            key_id: node.key_arn(key_id),
+            issuing_account: format!("arn:{}:iam::{account}:root", node.partition),
+            key_id: key_arn,
             grant_id: g.id,
             name: g.spec.name,
             creation_date: Epoch(g.created),
             grantee_principal,
             retiring_principal,
-            issuing_account: format!("arn:{}:iam::{}:root", node.partition, node.account),
             operations: g.spec.operations.iter().map(|o| o.as_str()).collect(),
             constraints: g.spec.constraints.map(|c| GrantConstraintsEntry {
                 encryption_context_subset: c.subset,

@@ -207,7 +207,7 @@ pub fn create_key_as(
         state,
         policy: match req.policy {
             Some(p) => p.into(),
-            None => node.default_policy.clone(),
+            None => node.request_default_policy(),
         },
         tags,
         materials,
@@ -217,7 +217,7 @@ pub fn create_key_as(
         public_key,
     };
     let resp = KeyMetadataResponse {
-        key_metadata: KeyMetadata::of(node, &key),
+        key_metadata: KeyMetadata::of(&key),
     };
     node.store.insert(key);
     Ok(resp)
@@ -238,7 +238,7 @@ pub fn check_policy(p: &str) -> KmsResult<()> {
 pub fn describe_key(node: &Node, req: DescribeKeyRequest) -> KmsResult<KeyMetadataResponse> {
     let id = resolve(node, &req.key_id, Accept::AnyIdentifier)?;
     node.read_key(&id, |k| KeyMetadataResponse {
-        key_metadata: KeyMetadata::of(node, k),
+        key_metadata: KeyMetadata::of(k),
     })
 }
 
@@ -269,7 +269,10 @@ pub fn list_keys(node: &Node, req: ListKeysRequest) -> KmsResult<ListKeysRespons
     let from = paging::numeric_position("keys", req.marker.as_deref())?;
     let limit = req.limit.unwrap_or(100) as usize;
     let (keys, next) = if own {
-        node.store.list(from, limit)
+        let account = node.request_account();
+        node.store.list(from, limit, |arn| {
+            crate::domain::ids::arn_account(arn) == account
+        })
     } else {
         (Vec::new(), None)
     };

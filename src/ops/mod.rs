@@ -1,6 +1,7 @@
 //! KMS operations: one file per family, one dispatch `match`. Handlers are thin and
 //! synchronous: decode → resolve key → domain rule → store update → encode.
 
+pub mod access;
 pub mod agreement;
 pub mod aliases;
 pub mod asym;
@@ -33,8 +34,8 @@ use crate::protocol::requests::{self, Decode};
 use crate::protocol::wire::encode_response;
 
 /// Decodes the body into operation `op`'s typed request (every constraint of the model
-/// checked, W-35), checks its grant tokens (`grants::check_tokens`), runs the handler, encodes
-/// the response.
+/// checked, W-35), checks its grant tokens (`grants::check_tokens`), judges the caller in
+/// `sigv4` mode (`access`), runs the handler, encodes the response.
 fn run<Req: Decode, Resp: Serialize>(
     node: &Node,
     op: Operation,
@@ -43,6 +44,10 @@ fn run<Req: Decode, Resp: Serialize>(
 ) -> KmsResult<Vec<u8>> {
     let req = requests::decode::<Req>(op, body)?;
     grants::check_tokens(node, req.grant_tokens())?;
+    if let Some(caller) = crate::auth::current::caller() {
+        access::authorize(node, op, body, &caller)?;
+        access::check_new_policy(node, op, body, &caller)?;
+    }
     encode_response(&handler(node, req)?)
 }
 

@@ -38,11 +38,12 @@ pub fn replicate_key(node: &Node, req: ReplicateKeyRequest) -> KmsResult<Replica
     let target = req.replica_region;
     let id = resolve(node, &req.key_id, Accept::KeyIdOrArn)?;
     let now = node.now();
-    let replica_arn = ids::key_arn(&target, &node.account, &id);
+    let account = node.request_account();
+    let replica_arn = ids::key_arn(&target, &account, &id);
     let policy = req
         .policy
         .clone()
-        .unwrap_or_else(|| default_policy(ids::partition(&target), &node.account));
+        .unwrap_or_else(|| default_policy(ids::partition(&target), &account));
     let local = ReplicaLocal {
         description: req.description.clone().unwrap_or_default(),
         policy: policy.clone(),
@@ -106,7 +107,7 @@ pub fn replicate_key(node: &Node, req: ReplicateKeyRequest) -> KmsResult<Replica
         now,
         local.clone(),
     );
-    let metadata = KeyMetadata::of(node, &shown);
+    let metadata = KeyMetadata::of(&shown);
     Ok(ReplicateKeyResponse {
         replica_key_metadata: metadata,
         replica_policy: policy,
@@ -156,7 +157,7 @@ pub fn update_primary_region(node: &Node, req: UpdatePrimaryRegionRequest) -> Km
         let Some(new_primary) = mr.replicas.iter().find(|r| r.region == target).cloned() else {
             return Err(KmsError::not_found(format!(
                 "Key '{}' does not exist",
-                ids::key_arn(&target, &node.account, &k.id)
+                ids::key_arn(&target, k.account(), &k.id)
             )));
         };
         // U-2: the replica must be Enabled too, as it last reported.

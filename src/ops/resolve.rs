@@ -23,6 +23,11 @@ pub enum Accept {
 /// `NotFoundException "Key '<ARN>' does not exist"`. (4) Anything else → `NotFoundException
 /// "Invalid keyId '<v>'"`. An alias (name or ARN) where only key ids are accepted →
 /// `NotFoundException "Invalid keyId '<v>'"` [CHOICE].
+///
+/// Issue 11, item 3: a key id or alias names a key of the request's account only; a key ARN
+/// may name another account's key (cross-account use, which `ops::access` allows only for the
+/// operations AWS allows it for, and only when both accounts' policies allow). An alias ARN of
+/// another account is never followed (aliases do not cross accounts).
 pub fn resolve(node: &Node, key_id: &str, accept: Accept) -> KmsResult<String> {
     if key_id.starts_with("arn:") {
         let arn = KmsArn::parse(key_id)
@@ -30,12 +35,18 @@ pub fn resolve(node: &Node, key_id: &str, accept: Accept) -> KmsResult<String> {
         if arn.region != node.region {
             return Err(KmsError::not_found(format!("Invalid arn {}", arn.region)));
         }
-        if arn.account != node.account {
-            return Err(KmsError::not_found(format!(
-                "Key '{key_id}' does not exist"
-            )));
-        }
+        let foreign = arn.account != node.request_account();
+        let missing = || KmsError::not_found(format!("Key '{key_id}' does not exist"));
         return match arn.resource {
+            ArnResource::Key(id) if foreign => {
+                if !ids::is_key_id_shape(&id) {
+                    return Err(invalid_key_id(key_id));
+                }
+                node.peek_key(&id, |k| (k.account() == arn.account).then(|| k.id.clone()))
+                    .flatten()
+                    .ok_or_else(missing)
+            }
+            ArnResource::Alias(_) if foreign => Err(missing()),
             ArnResource::Key(id) => lookup_key(node, &id, key_id),
             ArnResource::Alias(name) => match accept {
                 Accept::AnyIdentifier => lookup_alias(node, &name),
@@ -56,15 +67,18 @@ fn lookup_key(node: &Node, id: &str, given: &str) -> KmsResult<String> {
     if !ids::is_key_id_shape(id) {
         return Err(invalid_key_id(given));
     }
-    match node.peek_key(id, |k| k.id.clone()) {
-        Some(found) => Ok(found),
-        None => Err(node.key_not_found(id)),
+    match node.peek_key(id, |k| node.owns(k).then(|| k.id.clone())) {
+        Some(Some(found)) => Ok(found),
+        _ => Err(node.key_not_found(id)),
     }
 }
 
 fn lookup_alias(node: &Node, name: &str) -> KmsResult<String> {
     let missing = || KmsError::not_found(format!("Alias {} is not found.", node.alias_arn(name)));
-    let alias = node.store.alias(name).ok_or_else(missing)?;
+    let alias = node
+        .store
+        .alias(&node.alias_slot(name))
+        .ok_or_else(missing)?;
     // An alias whose key has just been deleted disappears with it (C-45).
     node.peek_key(&alias.target, |k| k.id.clone())
         .ok_or_else(missing)

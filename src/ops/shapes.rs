@@ -7,7 +7,6 @@ use crate::domain::algorithms;
 use crate::domain::enums::{ExpirationModel, KeyManager, KeySpec, KeyUsage};
 use crate::domain::key::{Key, RegionalKey};
 use crate::domain::state::KeyState;
-use crate::node::Node;
 use crate::protocol::types::Epoch;
 
 /// `KeyMetadata` with C-20's presence rules; absent members are omitted (W-23).
@@ -80,11 +79,11 @@ impl From<&RegionalKey> for MultiRegionKey {
 }
 
 impl KeyMetadata {
-    /// Builds the metadata of `key` as `node`'s Region shows it.
-    pub fn of(node: &Node, key: &Key) -> KeyMetadata {
+    /// Builds the metadata of `key` as its Region shows it.
+    pub fn of(key: &Key) -> KeyMetadata {
         let (model, valid_to) = expiration(key);
         KeyMetadata {
-            aws_account_id: node.account.clone(),
+            aws_account_id: key.account().to_string(),
             key_id: key.id.clone(),
             arn: key.arn.clone(),
             creation_date: Epoch(key.creation_date),
