@@ -41,7 +41,7 @@ account_id = "444455556666"
 principal = "arn:aws:iam::444455556666:role/app"
 "#;
 
-fn client_as(url: &str, region: &str, key: &str, secret: &str, token: Option<&str>) -> Client {
+pub fn client_as(url: &str, region: &str, key: &str, secret: &str, token: Option<&str>) -> Client {
     let conf = aws_sdk_kms::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(region.to_string()))

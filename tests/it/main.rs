@@ -2,6 +2,7 @@
 
 mod common;
 
+mod access;
 mod aliases;
 mod auth;
 mod cli;
