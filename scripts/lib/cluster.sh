@@ -11,7 +11,8 @@
 #                                      (PORTS[0] the gateway, PORTS[i] the i-th Region) and
 #                                      GATEWAY_PORT; $CLUSTER_EXTRA_TOML, if set, is appended
 #   e2e_start                          starts `kmsim serve` (SERVER_PID) and waits until
-#                                      GET /_kmsim/health answers on the gateway
+#                                      GET /_kmsim/health answers on the gateway (sending
+#                                      $E2E_ADMIN_TOKEN as x-kmsim-admin-token, if set)
 #
 # pass/fail count one check each, summary prints "N passed, M failed" and exits (0 only when
 # M is 0), abort fails a setup step and ends the script. Check lines start with $E2E_OK and
@@ -151,7 +152,8 @@ e2e_start() {
     local healthy=""
     for _ in $(seq 1 100); do
         kill -0 "$SERVER_PID" 2>/dev/null || abort "kmsim serve exited at start-up"
-        if curl -fsS --max-time 2 "http://127.0.0.1:$GATEWAY_PORT/_kmsim/health" >"$TMP/health.json" 2>/dev/null; then
+        if curl -fsS --max-time 2 ${E2E_ADMIN_TOKEN:+-H "x-kmsim-admin-token: $E2E_ADMIN_TOKEN"} \
+            "http://127.0.0.1:$GATEWAY_PORT/_kmsim/health" >"$TMP/health.json" 2>/dev/null; then
             healthy=yes
             break
         fi

@@ -30,7 +30,8 @@ pub struct Key {
     pub origin: Origin,
     /// `KeyState` with its data.
     pub state: KeyState,
-    /// The key policy document, stored verbatim (not enforced). Shared: every key created
+    /// The key policy document, stored verbatim (enforced in `sigv4` mode, `ops::access`).
+    /// Shared: every key created
     /// without a policy points at its Region's one default document.
     pub policy: std::sync::Arc<str>,
     /// Tags in the order first added; a re-tag replaces the value in place.

@@ -2,8 +2,8 @@
 //! `GrantTokens` check every operation with that member shares ([`check_tokens`]).
 //!
 //! The rules live in [`crate::domain::grant`]; the grants in [`crate::grant_table`], beside the
-//! Region's keys. Grants are stored, listed, retired and revoked; they authorise nothing yet
-//! (access control is a later layer).
+//! Region's keys. In `[auth] mode = "sigv4"` a grant lets its grantee call its operations
+//! under its constraints, and decides who may retire it ([`super::access`]).
 
 use serde::Serialize;
 
@@ -33,8 +33,8 @@ use crate::protocol::types::Epoch;
 /// [CHOICE]).
 ///
 /// [CHOICE] A token stays well-formed after its grant is retired or revoked and is then still
-/// accepted: a token only helps a new grant past eventual consistency, and kmsim enforces no
-/// grant. A token issued in another Region is not one of this Region's → refused, since grants
+/// accepted: a token only helps a new grant past eventual consistency, which kmsim does not
+/// have (a grant is effective at once and gone at once, [`super::access`]). A token issued in another Region is not one of this Region's → refused, since grants
 /// are regional.
 pub fn check_tokens(node: &Node, tokens: Option<&[String]>) -> KmsResult<()> {
     let Some(tokens) = tokens else {

@@ -223,7 +223,8 @@ pub fn create_key_as(
     Ok(resp)
 }
 
-/// A key policy must be a JSON document (not enforced beyond that).
+/// A key policy must be a JSON document (in every mode; `sigv4` mode also checks its grammar
+/// and the lockout rule, `ops::access::check_new_policy`).
 pub fn check_policy(p: &str) -> KmsResult<()> {
     match serde_json::from_str::<serde_json::Value>(p) {
         Ok(serde_json::Value::Object(_)) => Ok(()),

@@ -1,5 +1,7 @@
-//! GetKeyPolicy, PutKeyPolicy, ListKeyPolicies: the policy is stored verbatim, never
-//! enforced (issue scope), and the only policy name is `default`.
+//! GetKeyPolicy, PutKeyPolicy, ListKeyPolicies: the policy is stored verbatim and the only
+//! policy name is `default`. In `[auth] mode = "sigv4"` it is enforced, and a new one is
+//! checked for grammar and lockout before this handler runs ([`super::access`]); in `open`
+//! mode it is only checked to be a JSON object.
 
 use serde::Serialize;
 

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod conditions;
+mod example;
 mod grants;
 mod policies;
 
@@ -239,4 +240,20 @@ pub async fn key_by(tc: &TestCluster, who: Who, extra: Value) -> (String, String
         out["KeyMetadata"]["KeyId"].as_str().unwrap().to_string(),
         out["KeyMetadata"]["Arn"].as_str().unwrap().to_string(),
     )
+}
+
+/// The README's complete example (`examples/access.toml`) on ephemeral ports.
+pub async fn start_example() -> TestCluster {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/access.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let readme = std::fs::read_to_string(path.with_file_name("../README.md")).unwrap();
+    assert!(
+        readme.contains(&text),
+        "README.md shows examples/access.toml verbatim"
+    );
+    let text = text
+        .replace("127.0.0.1:4600", "127.0.0.1:0")
+        .replace("127.0.0.1:4601", "127.0.0.1:0")
+        .replace("127.0.0.1:4602", "127.0.0.1:0");
+    TestCluster::from_config(kmsim::config::Config::parse(&text).expect("the example parses")).await
 }

@@ -76,6 +76,15 @@ impl TestCluster {
         Ok(TestCluster { cluster, gateway })
     }
 
+    /// Starts a cluster from a whole configuration (ports should be `:0`).
+    pub async fn from_config(config: Config) -> TestCluster {
+        let cluster = Cluster::start_seeded(config, None)
+            .await
+            .expect("cluster starts");
+        let gateway = cluster.gateway_addr;
+        TestCluster { cluster, gateway }
+    }
+
     /// The URL of a Region's own endpoint.
     pub fn region_url(&self, region: &str) -> String {
         format!("http://{}", self.cluster.region_addrs[region])
