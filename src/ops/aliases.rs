@@ -142,7 +142,14 @@ pub struct AliasListEntry {
 /// ListAliases: C-45, sorted by name (W-52); default limit 50, at most 100 (W-51).
 pub fn list_aliases(node: &Node, req: ListAliasesRequest) -> KmsResult<ListAliasesResponse> {
     let target = match &req.key_id {
-        Some(k) => Some(resolve(node, k, Accept::KeyIdOrArn)?),
+        Some(k) => {
+            let id = resolve(node, k, Accept::KeyIdOrArn)?;
+            // Not a cross-account operation: another account's key ARN names nothing here.
+            if !node.read_key(&id, |key| node.owns(key))? {
+                return Err(KmsError::not_found(format!("Key '{k}' does not exist")));
+            }
+            Some(id)
+        }
         None => None,
     };
     let start = paging::numeric_position("aliases", req.marker.as_deref())?;

@@ -143,6 +143,14 @@ async fn alias_names_never_cross_accounts() {
             json!(bob_id)
         )]
     );
+    // ListAliases is not a cross-account operation.
+    let bob_arn = format!("arn:aws:kms:{REGION}:{OTHER_ACCOUNT}:key/{bob_id}");
+    let (status, out) = call(&tc, ALICE, "ListAliases", &json!({"KeyId": bob_arn})).await;
+    assert_eq!(
+        (status, out["__type"].as_str()),
+        (400, Some("NotFoundException")),
+        "{out}"
+    );
     // Another account's alias ARN is never followed, even where its key would be.
     let bob_alias = format!("arn:aws:kms:{REGION}:{OTHER_ACCOUNT}:alias/shared");
     let (status, out) = call(&tc, ALICE, "DescribeKey", &json!({"KeyId": bob_alias})).await;
