@@ -121,8 +121,15 @@ const SWEEP_EVERY: Duration = Duration::from_secs(1);
 /// Why a cluster did not start.
 #[derive(Debug)]
 pub enum StartError {
-    /// An address could not be bound.
-    Bind(std::io::Error),
+    /// An address could not be bound: `cannot bind 127.0.0.1:4601: address in use`.
+    Bind {
+        /// The address asked for (from the configuration).
+        addr: SocketAddr,
+        /// What the operating system answered.
+        source: std::io::Error,
+    },
+    /// The CPU pool's threads could not be started.
+    Threads(std::io::Error),
     /// The seed could not be applied (one line naming the entry).
     Seed(SeedError),
     /// The data dir was refused (one line naming the path); nothing in it was changed.
@@ -132,10 +139,25 @@ pub enum StartError {
 impl std::fmt::Display for StartError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            StartError::Bind(e) => write!(f, "cannot bind: {e}"),
+            StartError::Bind { addr, source } => {
+                write!(f, "cannot bind {addr}: {}", bind_reason(source))
+            }
+            StartError::Threads(e) => write!(f, "cannot start the CPU pool: {e}"),
             StartError::Seed(e) => write!(f, "{e}"),
             StartError::DataDir(e) => write!(f, "{e}"),
         }
+    }
+}
+
+/// The operating system's answer to a failed bind, in words a person reads at start-up
+/// (`address in use` rather than `Address already in use (os error 98)`).
+fn bind_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::AddrInUse => "address in use".into(),
+        ErrorKind::AddrNotAvailable => "address not available on this host".into(),
+        ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
     }
 }
 
@@ -145,7 +167,10 @@ impl Cluster {
         Cluster::start_seeded(config, None)
             .await
             .map_err(|e| match e {
-                StartError::Bind(e) => e,
+                StartError::Bind { ref source, .. } => {
+                    std::io::Error::new(source.kind(), e.to_string())
+                }
+                StartError::Threads(e) => e,
                 StartError::Seed(e) => std::io::Error::other(e.0),
                 StartError::DataDir(e) => std::io::Error::other(e.0),
             })
@@ -154,7 +179,7 @@ impl Cluster {
     /// Binds every endpoint, applies `seed` (before any request is served), and starts
     /// serving.
     pub async fn start_seeded(config: Config, seed: Option<Seed>) -> Result<Cluster, StartError> {
-        let bind = StartError::Bind;
+        let bind = |addr: SocketAddr| move |source| StartError::Bind { addr, source };
         // The data dir first: a refused one stops start-up before anything is bound.
         let started = std::time::Instant::now();
         let opened = match &config.storage.data_dir {
@@ -195,8 +220,10 @@ impl Cluster {
         };
         let serves_gateway = config.gateway_here();
         let (gateway, gateway_addr) = if serves_gateway {
-            let l = TcpListener::bind(config.gateway).await.map_err(bind)?;
-            let addr = l.local_addr().map_err(bind)?;
+            let l = TcpListener::bind(config.gateway)
+                .await
+                .map_err(bind(config.gateway))?;
+            let addr = l.local_addr().map_err(bind(config.gateway))?;
             (Some(l), addr)
         } else {
             (None, config.gateway)
@@ -214,8 +241,8 @@ impl Cluster {
                 remote.insert(r.name.clone(), url);
                 continue;
             }
-            let l = TcpListener::bind(r.listen).await.map_err(bind)?;
-            let addr = l.local_addr().map_err(bind)?;
+            let l = TcpListener::bind(r.listen).await.map_err(bind(r.listen))?;
+            let addr = l.local_addr().map_err(bind(r.listen))?;
             let node = Arc::new(Node::new(
                 &r.name,
                 &config.account_id,
@@ -281,7 +308,7 @@ impl Cluster {
         }
         let state = Arc::new(ClusterState {
             journal: journal.clone(),
-            cpu: CpuPool::per_core().map_err(bind)?,
+            cpu: CpuPool::per_core().map_err(StartError::Threads)?,
             peers: Peers::new(
                 remote,
                 config

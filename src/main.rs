@@ -1,9 +1,10 @@
-//! The `kmsim` binary: `kmsim [serve] [--config regions.toml]`.
+//! The `kmsim` binary: `kmsim [serve] [--config regions.toml]`, `kmsim load`, `kmsim scale`.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use kmsim::cluster::Cluster;
 use kmsim::config::Config;
 
@@ -17,7 +18,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Drive an endpoint with SigV4-signed requests and print one JSON line of figures.
+    /// Drive an endpoint with SigV4-signed requests and print one JSON line of figures on
+    /// stdout (on a terminal, a live status line on stderr while it runs).
     Load {
         /// Endpoint URL (a Region port, or the gateway).
         #[arg(long)]
@@ -67,6 +69,7 @@ enum Command {
         server_pid: Option<u32>,
     },
     /// Start the regional nodes and the gateway (the default command).
+    #[command(after_help = LOGGING_HELP)]
     Serve {
         /// Cluster configuration. Default: ./regions.toml, or the built-in default cluster
         /// when that file does not exist.
@@ -94,8 +97,33 @@ enum Command {
         /// `[bus]` in the configuration; the default bus is in-process.
         #[arg(long)]
         bus: Option<String>,
+        /// Log lines on stderr: `text` (one readable line per event, coloured only on a
+        /// terminal) or `json` (one JSON object per event).
+        #[arg(long, value_enum, env = "KMSIM_LOG_FORMAT", default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
     },
 }
+
+/// How `kmsim serve` writes its log events to stderr.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    /// One line per event for a person; ANSI colours only when stderr is a terminal.
+    #[default]
+    Text,
+    /// One JSON object per line for a log collector: `timestamp`, `level`, `target`, the
+    /// event's fields (`message` among them) and its innermost `span`.
+    Json,
+}
+
+/// What `RUST_LOG` selects when it is unset or empty: kmsim's own events from `info` up
+/// (start-up, recovery, one line per request), other crates' warnings and errors.
+const DEFAULT_LOG_FILTER: &str = "warn,kmsim=info";
+
+/// Shown after `kmsim serve --help`.
+const LOGGING_HELP: &str = "Logging:
+  Events go to stderr; stdout carries only the endpoint lines printed at start-up.
+  RUST_LOG chooses what is logged (tracing-subscriber's EnvFilter syntax). Default:
+  \"warn,kmsim=info\". Examples: RUST_LOG=debug, RUST_LOG=kmsim=debug,warn, RUST_LOG=off.";
 
 /// How `kmsim serve` was asked to run, beyond the configuration file.
 #[derive(Debug, Default)]
@@ -106,6 +134,7 @@ struct ServeFlags {
     regions: Vec<String>,
     gateway: bool,
     bus: Option<String>,
+    log_format: LogFormat,
 }
 
 /// The repository's `regions.toml`, built in so the binary runs from any directory.
@@ -114,7 +143,11 @@ const DEFAULT_CONFIG: &str = include_str!("../regions.toml");
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let flags = match cli.command {
-        None => ServeFlags::default(),
+        // Bare `kmsim` is `kmsim serve` with its defaults (KMSIM_LOG_FORMAT included).
+        None => ServeFlags {
+            log_format: LogFormat::from_env(),
+            ..ServeFlags::default()
+        },
         Some(Command::Serve {
             config,
             seed,
@@ -122,6 +155,7 @@ fn main() -> ExitCode {
             regions,
             gateway,
             bus,
+            log_format,
         }) => ServeFlags {
             config,
             seed,
@@ -129,6 +163,7 @@ fn main() -> ExitCode {
             regions,
             gateway,
             bus,
+            log_format,
         },
         Some(Command::Scale {
             endpoint,
@@ -183,12 +218,10 @@ fn main() -> ExitCode {
             }
         },
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "kmsim=info".into()),
-        )
-        .init();
+    if let Err(e) = init_logging(flags.log_format) {
+        eprintln!("kmsim: {e}");
+        return ExitCode::from(2);
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -200,6 +233,51 @@ fn main() -> ExitCode {
         }
     };
     rt.block_on(serve(config, seed))
+}
+
+impl LogFormat {
+    /// `KMSIM_LOG_FORMAT` for a bare `kmsim` (clap reads it for `kmsim serve`); text when
+    /// it is unset or not a format name.
+    fn from_env() -> LogFormat {
+        std::env::var("KMSIM_LOG_FORMAT")
+            .ok()
+            .and_then(|v| LogFormat::from_str(v.trim(), true).ok())
+            .unwrap_or_default()
+    }
+}
+
+/// The log filter: `RUST_LOG` when set and not empty, else [`DEFAULT_LOG_FILTER`]. A
+/// `RUST_LOG` that does not parse is refused rather than silently replaced by the default.
+fn log_filter(rust_log: Option<&str>) -> Result<tracing_subscriber::EnvFilter, String> {
+    match rust_log.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER)),
+        Some(s) => tracing_subscriber::EnvFilter::try_new(s)
+            .map_err(|e| format!("bad RUST_LOG '{s}': {e}")),
+    }
+}
+
+/// Colours only for a person at a terminal: never into a file or pipe, never under
+/// `NO_COLOR` (no-color.org).
+fn use_ansi() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Installs the global subscriber: events to stderr in `format`, filtered by `RUST_LOG`.
+fn init_logging(format: LogFormat) -> Result<(), String> {
+    let filter = log_filter(std::env::var("RUST_LOG").ok().as_deref())?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let installed = match format {
+        LogFormat::Text => builder.with_ansi(use_ansi()).try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
+    };
+    installed.map_err(|e| format!("cannot start logging: {e}"))
 }
 
 fn parse_op(s: &str) -> Result<kmsim::load::Op, String> {
@@ -237,7 +315,13 @@ fn load(cfg: kmsim::load::LoadConfig) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(kmsim::load::run(cfg)) {
+    // The live line only for a person watching: a script reading stderr gets no redraws.
+    let status: Option<Box<dyn std::io::Write + Send>> = if std::io::stderr().is_terminal() {
+        Some(Box::new(std::io::stderr()))
+    } else {
+        None
+    };
+    match rt.block_on(kmsim::load::run_with_status(cfg, status)) {
         Ok(report) => {
             println!("{}", report.json);
             if report.unexpected > 0 {
@@ -323,6 +407,11 @@ async fn serve(config: Config, seed: Option<kmsim::seed::Seed>) -> ExitCode {
         }
         Err(e @ kmsim::cluster::StartError::DataDir(_)) => {
             eprintln!("kmsim: refused: {e}");
+            return ExitCode::from(2);
+        }
+        // A busy or foreign address is a start-up mistake like a bad configuration.
+        Err(e @ kmsim::cluster::StartError::Bind { .. }) => {
+            eprintln!("kmsim: {e}");
             return ExitCode::from(2);
         }
         Err(e) => {

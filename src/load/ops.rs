@@ -73,6 +73,11 @@ impl Op {
 /// workers together): above what two cores can unwrap, so workers do not run dry.
 const IMPORTS_PER_SEC_CEILING: f64 = 4000.0;
 
+/// Import tokens `import` prepares per key: under kmsim's default cap of outstanding tokens
+/// per key (`[import] max_tokens_per_key`, 10), past which the oldest are forgotten, so more
+/// tokens are spread over more keys.
+const TOKENS_PER_KEY: usize = 8;
+
 /// One worker's prepared state.
 pub struct Worker {
     op: Op,
@@ -80,7 +85,8 @@ pub struct Worker {
     request: Option<super::client::Prepared>,
     key_id: String,
     blob: String,
-    prepared: VecDeque<(String, String)>,
+    /// `import`: (key id, (token, wrapped material)), in the order they are used.
+    prepared: VecDeque<(String, (String, String))>,
     replicas: Vec<String>,
     endpoints: std::collections::BTreeMap<String, String>,
 }
@@ -173,15 +179,17 @@ impl Worker {
             }
             Op::GetParameters => w.key_id = create_key(c, json!({"Origin": "EXTERNAL"})).await?,
             Op::Import => {
-                w.key_id = create_key(c, json!({"Origin": "EXTERNAL"})).await?;
                 let m = material(n as u8);
                 let count = (IMPORTS_PER_SEC_CEILING * cfg.duration.as_secs_f64()
                     / cfg.concurrency as f64)
                     .ceil() as usize
                     + 1;
-                for _ in 0..count {
-                    w.prepared
-                        .push_back(prepare_import(c, &w.key_id, &m).await?);
+                for i in 0..count {
+                    if i % TOKENS_PER_KEY == 0 {
+                        w.key_id = create_key(c, json!({"Origin": "EXTERNAL"})).await?;
+                    }
+                    let p = prepare_import(c, &w.key_id, &m).await?;
+                    w.prepared.push_back((w.key_id.clone(), p));
                 }
             }
         }
@@ -212,7 +220,7 @@ impl Worker {
             }
             Op::Import => match self.prepared.pop_front() {
                 None => Ok(false),
-                Some(p) => import(c, &self.key_id, &p, json!({})).await.map(|_| true),
+                Some((key_id, p)) => import(c, &key_id, &p, json!({})).await.map(|_| true),
             },
             Op::ImportCycle => {
                 let id = create_key(c, json!({"Origin": "EXTERNAL"})).await?;

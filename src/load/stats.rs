@@ -8,6 +8,7 @@ use std::time::Duration;
 pub struct Stats {
     latencies_us: Vec<u64>,
     errors: BTreeMap<String, u64>,
+    throttled: u64,
 }
 
 impl Stats {
@@ -16,9 +17,14 @@ impl Stats {
         self.latencies_us.push(d.as_micros() as u64);
     }
 
-    /// A failed request, by AWS error code (or a transport error name).
+    /// A failed request, by AWS error code (or a transport error name). `ThrottlingException`
+    /// is counted apart ([`Stats::throttled_count`]), not among the errors.
     pub fn error(&mut self, code: String, _d: Duration) {
-        *self.errors.entry(code).or_insert(0) += 1;
+        if code == super::progress::THROTTLED {
+            self.throttled += 1;
+        } else {
+            *self.errors.entry(code).or_insert(0) += 1;
+        }
     }
 
     /// Adds another worker's figures.
@@ -27,6 +33,7 @@ impl Stats {
         for (k, v) in other.errors {
             *self.errors.entry(k).or_insert(0) += v;
         }
+        self.throttled += other.throttled;
     }
 
     /// Successful requests.
@@ -34,9 +41,14 @@ impl Stats {
         self.latencies_us.len() as u64
     }
 
-    /// Failed requests.
+    /// Failed requests, throttling excepted.
     pub fn error_count(&self) -> u64 {
         self.errors.values().sum()
+    }
+
+    /// Requests refused with `ThrottlingException` (a request quota).
+    pub fn throttled_count(&self) -> u64 {
+        self.throttled
     }
 
     /// `{"<code>": count}`.
@@ -69,7 +81,21 @@ mod tests {
         assert_eq!(s.percentile_ms(0.5), 50.0);
         assert_eq!(s.percentile_ms(0.99), 99.0);
         assert_eq!(s.percentile_ms(1.0), 100.0);
-        s.error("ThrottlingException".into(), Duration::ZERO);
-        assert_eq!(s.error_count(), 1);
+    }
+
+    #[test]
+    fn throttling_is_not_an_error_and_merges() {
+        let mut a = Stats::default();
+        a.error("ThrottlingException".into(), Duration::ZERO);
+        a.error("KMSInternalException".into(), Duration::ZERO);
+        let mut b = Stats::default();
+        b.error("ThrottlingException".into(), Duration::ZERO);
+        a.merge(b);
+        assert_eq!(a.throttled_count(), 2);
+        assert_eq!(a.error_count(), 1);
+        assert_eq!(
+            a.errors_json(),
+            serde_json::json!({"KMSInternalException": 1})
+        );
     }
 }

@@ -7,7 +7,7 @@ use kmsim::load::{run, LoadConfig, Op};
 
 use crate::common::*;
 
-const KEYS: [&str; 10] = [
+const KEYS: [&str; 11] = [
     "concurrency",
     "errors",
     "max_ms",
@@ -18,6 +18,7 @@ const KEYS: [&str; 10] = [
     "p90_ms",
     "p99_ms",
     "seconds",
+    "throttled",
 ];
 
 fn assert_shape(v: &serde_json::Value, op: &str) {
@@ -25,7 +26,7 @@ fn assert_shape(v: &serde_json::Value, op: &str) {
     assert_eq!(members(v), KEYS, "exactly the documented keys");
     assert_eq!(obj["op"], op);
     assert!(obj["errors"].is_object());
-    for k in ["ok", "concurrency"] {
+    for k in ["ok", "concurrency", "throttled"] {
         assert!(obj[k].is_u64(), "{k} is an integer");
     }
     for k in [
@@ -180,4 +181,87 @@ async fn the_binary_prints_one_json_line() {
     let v: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
     assert_shape(&v, "floor");
     tc.stop().await;
+}
+
+/// A stand-in KMS that creates keys, then answers every other request in turn: success,
+/// `ThrottlingException`, and (for GenerateDataKey only) `KMSInternalException`.
+async fn throttling_endpoint() -> String {
+    use axum::http::{HeaderMap, StatusCode};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    let calls = Arc::new(AtomicU64::new(0));
+    let app = axum::Router::new().route(
+        "/",
+        axum::routing::post(move |headers: HeaderMap| {
+            let calls = calls.clone();
+            async move {
+                let target = headers
+                    .get("x-amz-target")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("")
+                    .to_string();
+                let ok = |body: serde_json::Value| (StatusCode::OK, body.to_string());
+                let refused = |t: &str| {
+                    let body = serde_json::json!({"__type": t, "message": "Rate exceeded"});
+                    (StatusCode::BAD_REQUEST, body.to_string())
+                };
+                if target == "TrentService.CreateKey" {
+                    return ok(serde_json::json!({"KeyMetadata": {"KeyId": "k-1"}}));
+                }
+                let turns = if target == "TrentService.GenerateDataKey" {
+                    3
+                } else {
+                    2
+                };
+                match calls.fetch_add(1, Ordering::Relaxed) % turns {
+                    0 => ok(serde_json::json!({"CiphertextBlob": "AAAA"})),
+                    1 => refused("ThrottlingException"),
+                    _ => refused("KMSInternalException"),
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+/// Issue 12, item 7: `ThrottlingException` is counted in `throttled`, not in `errors`, and
+/// alone does not fail the run; other errors still do. Off a terminal stderr stays empty (no
+/// status line).
+#[tokio::test]
+async fn throttled_requests_are_counted_apart_from_errors() {
+    let url = throttling_endpoint().await;
+    for (op, exit, internal) in [("encrypt", 0, false), ("generate-data-key", 1, true)] {
+        let url = url.clone();
+        let out = tokio::task::spawn_blocking(move || {
+            run_kmsim(&[
+                "load",
+                "--endpoint",
+                &url,
+                "--op",
+                op,
+                "--concurrency",
+                "1",
+                "--duration",
+                "0.3",
+            ])
+        })
+        .await
+        .unwrap();
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(exit), "{op}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_shape(&v, op);
+        assert!(v["ok"].as_u64().unwrap() > 0, "{v}");
+        assert!(v["throttled"].as_u64().unwrap() > 0, "{v}");
+        let errors = v["errors"].as_object().unwrap();
+        assert!(!errors.contains_key("ThrottlingException"), "{v}");
+        assert_eq!(errors.contains_key("KMSInternalException"), internal, "{v}");
+    }
 }

@@ -20,6 +20,7 @@ mod key_families;
 mod key_last_usage;
 mod keys;
 mod load;
+mod logs;
 mod mr_bus;
 mod mr_rules;
 mod mr_stress;
