@@ -17,6 +17,7 @@ use crate::durable::data_dir::{self, Refused};
 use crate::durable::{Change, Journal};
 use crate::node::{Links, Node};
 use crate::peers::Peers;
+use crate::protocol::conn::Timeouts;
 use crate::replication::bus::Bus;
 use crate::replication::nats::Nats;
 use crate::seed::{Seed, SeedError};
@@ -255,6 +256,8 @@ impl Cluster {
                     journal: journal.clone(),
                 },
             ));
+            // Issue 12, item 5: the import token caps, before recovery installs any token.
+            node.tokens.set_limits(config.import.token_limits());
             urls.push((r.name.clone(), format!("http://{addr}")));
             region_addrs.insert(r.name.clone(), addr);
             nodes.insert(r.name.clone(), node.clone());
@@ -347,11 +350,24 @@ impl Cluster {
             .wait(journal.mark())
             .await
             .map_err(|e| StartError::DataDir(Refused(e.message.unwrap_or_default())))?;
+        let timeouts = Timeouts::from_config(&config.server);
         if let Some(gateway) = gateway {
-            tasks.push(serve(gateway, Route::Gateway, &state, stop_rx.clone()));
+            tasks.push(serve(
+                gateway,
+                Route::Gateway,
+                &state,
+                timeouts,
+                stop_rx.clone(),
+            ));
         }
         for (l, node) in listeners {
-            tasks.push(serve(l, Route::Region(node), &state, stop_rx.clone()));
+            tasks.push(serve(
+                l,
+                Route::Region(node),
+                &state,
+                timeouts,
+                stop_rx.clone(),
+            ));
         }
         tasks.push(sweeper(state.clone(), stop_rx));
         // After serving starts: processes that start together would otherwise wait on each
@@ -401,29 +417,20 @@ async fn catch_up_clock(state: &ClusterState) {
     }
 }
 
+/// Serves one endpoint until `stop`, every connection bounded by `timeouts` (issue 12,
+/// item 5; see [`crate::protocol::conn`]).
 fn serve(
     listener: TcpListener,
     route: Route,
     state: &Arc<ClusterState>,
-    mut stop: watch::Receiver<bool>,
+    timeouts: Timeouts,
+    stop: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     let app = router(Endpoint {
         cluster: state.clone(),
         route,
     });
-    tokio::spawn(async move {
-        let shutdown = async move {
-            let _ = stop.wait_for(|s| *s).await;
-        };
-        // The peer's address is `aws:SourceIp` in sigv4 mode (issue 11).
-        let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
-            tracing::error!(error = %e, "endpoint stopped");
-        }
-    })
+    tokio::spawn(crate::protocol::conn::serve(listener, app, timeouts, stop))
 }
 
 fn sweeper(state: Arc<ClusterState>, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {

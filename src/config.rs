@@ -40,6 +40,10 @@ pub struct Config {
     /// `[auth]`: who may call (issue 11); `open` by default.
     #[serde(default)]
     pub auth: AuthConfig,
+    /// `[server]`: per-connection timeouts of every endpoint (issue 12, item 5).
+    #[serde(default)]
+    pub server: ServerConfig,
+    #[serde(default)]
     /// The Regions this process serves (`kmsim serve --regions`); empty: all of them.
     #[serde(skip)]
     pub serve_regions: Vec<String>,
@@ -118,6 +122,73 @@ pub struct ImportConfig {
     /// Fill the pools at start-up (in the background) instead of on first use.
     #[serde(default)]
     pub prefill: bool,
+    /// Issue 12, item 5: unused import tokens kept per key; past it the oldest is forgotten
+    /// (see [`crate::tokens::TokenLimits`]). At least 1.
+    #[serde(default = "default_max_tokens_per_key")]
+    pub max_tokens_per_key: usize,
+    /// Issue 12, item 5: unused import tokens kept per Region (each ~180 bytes plus its
+    /// indexes); past it the oldest is forgotten. At least 1.
+    #[serde(default = "default_max_tokens_per_region")]
+    pub max_tokens_per_region: usize,
+}
+
+/// Default of `[import] max_tokens_per_key`: room for retries and parallel attempts on one key.
+pub const DEFAULT_MAX_TOKENS_PER_KEY: usize = 10;
+
+/// Default of `[import] max_tokens_per_region`: a few tens of MB at most.
+pub const DEFAULT_MAX_TOKENS_PER_REGION: usize = 100_000;
+
+fn default_max_tokens_per_key() -> usize {
+    DEFAULT_MAX_TOKENS_PER_KEY
+}
+
+fn default_max_tokens_per_region() -> usize {
+    DEFAULT_MAX_TOKENS_PER_REGION
+}
+
+impl ImportConfig {
+    /// The caps of every Region's import token table.
+    pub fn token_limits(&self) -> crate::tokens::TokenLimits {
+        crate::tokens::TokenLimits {
+            per_key: self.max_tokens_per_key,
+            per_region: self.max_tokens_per_region,
+        }
+    }
+}
+
+/// `[server]`: how long a connection may hold a socket without making progress (issue 12,
+/// item 5: stalled or idle clients must not pile up until the descriptor limit). Seconds,
+/// fractions allowed, each between 0 (exclusive) and 3600.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// From a request's first byte to the end of its head (request line and headers); past
+    /// it the connection is closed without an answer.
+    #[serde(default = "default_header_read_timeout")]
+    pub header_read_timeout_seconds: f64,
+    /// How long a connection may stay open with no request in progress (after it is accepted
+    /// or after its last response); past it the connection is closed.
+    #[serde(default = "default_idle_timeout")]
+    pub idle_timeout_seconds: f64,
+}
+
+fn default_header_read_timeout() -> f64 {
+    10.0
+}
+
+fn default_idle_timeout() -> f64 {
+    // A minute: SDK connection pools then rarely reuse a connection just as the server
+    // closes it, and a forgotten connection still frees its descriptor soon.
+    60.0
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            header_read_timeout_seconds: default_header_read_timeout(),
+            idle_timeout_seconds: default_idle_timeout(),
+        }
+    }
 }
 
 fn default_pool_2048() -> usize {
@@ -143,6 +214,8 @@ impl Default for ImportConfig {
             pool_rsa_4096: default_pool_other(),
             tokens_per_wrapping_key: default_tokens_per_key(),
             prefill: false,
+            max_tokens_per_key: default_max_tokens_per_key(),
+            max_tokens_per_region: default_max_tokens_per_region(),
         }
     }
 }
@@ -347,6 +420,26 @@ impl Config {
         }
         if self.limits.grants_per_key == 0 {
             return bad("limits.grants_per_key: must be at least 1".into());
+        }
+        if self.import.max_tokens_per_key == 0 {
+            return bad("import.max_tokens_per_key: must be at least 1".into());
+        }
+        if self.import.max_tokens_per_region == 0 {
+            return bad("import.max_tokens_per_region: must be at least 1".into());
+        }
+        for (name, secs) in [
+            (
+                "server.header_read_timeout_seconds",
+                self.server.header_read_timeout_seconds,
+            ),
+            (
+                "server.idle_timeout_seconds",
+                self.server.idle_timeout_seconds,
+            ),
+        ] {
+            if !(secs > 0.0 && secs <= 3600.0) {
+                return bad(format!("{name}: must be more than 0 and at most 3600"));
+            }
         }
         self.validate_auth()?;
         self.validate_bus()
@@ -631,6 +724,59 @@ listen = "127.0.0.1:0"
                 "auth.credentials.account_id",
             ),
             (format!("{ok}{cred}"), "listed twice"),
+        ] {
+            let e = Config::parse(&text).unwrap_err().0;
+            assert!(e.contains(field), "{field}: {e}");
+        }
+    }
+
+    #[test]
+    fn token_caps_and_server_timeouts() {
+        let c = Config::parse(GOOD).unwrap();
+        assert_eq!(
+            c.import.token_limits(),
+            crate::tokens::TokenLimits::default()
+        );
+        assert_eq!(c.import.max_tokens_per_key, 10);
+        assert_eq!(c.import.max_tokens_per_region, 100_000);
+        assert_eq!(c.server.header_read_timeout_seconds, 10.0);
+        assert_eq!(c.server.idle_timeout_seconds, 60.0);
+        let set = format!(
+            "{GOOD}[import]\nmax_tokens_per_key = 2\nmax_tokens_per_region = 5\n[server]\nheader_read_timeout_seconds = 0.5\nidle_timeout_seconds = 2\n"
+        );
+        let c = Config::parse(&set).unwrap();
+        assert_eq!(
+            (c.import.max_tokens_per_key, c.import.max_tokens_per_region),
+            (2, 5)
+        );
+        assert_eq!(c.server.header_read_timeout_seconds, 0.5);
+        assert_eq!(c.server.idle_timeout_seconds, 2.0);
+        for (text, field) in [
+            (
+                set.replace("key = 2", "key = 0"),
+                "import.max_tokens_per_key",
+            ),
+            (
+                set.replace("region = 5", "region = 0"),
+                "import.max_tokens_per_region",
+            ),
+            (
+                set.replace("= 0.5", "= 0"),
+                "server.header_read_timeout_seconds",
+            ),
+            (
+                set.replace("= 0.5", "= -1"),
+                "server.header_read_timeout_seconds",
+            ),
+            (
+                set.replace("= 0.5", "= nan"),
+                "server.header_read_timeout_seconds",
+            ),
+            (
+                set.replace("= 2\n", "= 3601\n"),
+                "server.idle_timeout_seconds",
+            ),
+            (format!("{GOOD}[server]\nidle = 1\n"), "idle"),
         ] {
             let e = Config::parse(&text).unwrap_err().0;
             assert!(e.contains(field), "{field}: {e}");

@@ -95,7 +95,12 @@ async fn kms_request(
     let caller = authenticate(ep, &parts, &body)?;
     let target_header = header_str(&parts.headers, "x-amz-target");
     let op = target::operation(target_header)?;
-    target::check_content_type(header_str(&parts.headers, header::CONTENT_TYPE.as_str()))?;
+    target::check_content_type(
+        parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.as_bytes()),
+    )?;
     let node = pick_node(ep, &parts.headers)?;
     span.record("region", node.region.as_str());
     let placement = crate::ops::placement(op);

@@ -34,10 +34,27 @@ pub fn unknown_operation(target: &str) -> KmsError {
 /// with any parameters. A missing header is accepted too, as a hand-written request.
 /// Anything else → `UnknownOperationException`, as AWS answers a body it cannot read as the
 /// JSON protocol [CHOICE].
-pub fn check_content_type(content_type: Option<&str>) -> KmsResult<()> {
-    let Some(ct) = content_type else {
+///
+/// The header is taken as the raw bytes on the wire (issue 12, item 5): a value that is not
+/// visible ASCII (`é`, obs-text, invalid UTF-8) names no content type AWS knows, so it is
+/// refused like `text/plain` [CHOICE] — it is not mistaken for an absent header.
+pub fn check_content_type(content_type: Option<&[u8]>) -> KmsResult<()> {
+    let Some(raw) = content_type else {
         return Ok(());
     };
+    let unsupported = || {
+        KmsError::new(
+            ErrorCode::UnknownOperation,
+            format!(
+                "Unsupported Content-Type '{}': use application/x-amz-json-1.1",
+                raw.escape_ascii()
+            ),
+        )
+    };
+    if !raw.iter().all(|b| (0x20..0x7f).contains(b) || *b == b'\t') {
+        return Err(unsupported());
+    }
+    let ct = std::str::from_utf8(raw).map_err(|_| unsupported())?;
     let mime = ct
         .split(';')
         .next()
@@ -47,10 +64,7 @@ pub fn check_content_type(content_type: Option<&str>) -> KmsResult<()> {
     if mime == "application/x-amz-json-1.1" || mime == "application/json" {
         Ok(())
     } else {
-        Err(KmsError::new(
-            ErrorCode::UnknownOperation,
-            format!("Unsupported Content-Type '{ct}': use application/x-amz-json-1.1"),
-        ))
+        Err(unsupported())
     }
 }
 
@@ -79,12 +93,22 @@ mod tests {
 
     #[test]
     fn content_types() {
-        assert!(check_content_type(Some("application/x-amz-json-1.1")).is_ok());
-        assert!(check_content_type(Some("application/json; charset=utf-8")).is_ok());
+        assert!(check_content_type(Some(b"application/x-amz-json-1.1")).is_ok());
+        assert!(check_content_type(Some(b"application/json; charset=utf-8")).is_ok());
+        assert!(check_content_type(Some(b"Application/JSON\t;\tcharset=utf-8")).is_ok());
         assert!(check_content_type(None).is_ok());
-        assert_eq!(
-            check_content_type(Some("text/plain")).unwrap_err().code,
-            ErrorCode::UnknownOperation
-        );
+        for bad in [
+            &b"text/plain"[..],
+            b"",
+            "application/json; charset=\u{e9}".as_bytes(),
+            "applic\u{e9}tion/json".as_bytes(),
+            b"application/x-amz-json-1.1\xff",
+            b"\x80",
+            b"application/json\x7f",
+        ] {
+            let e = check_content_type(Some(bad)).unwrap_err();
+            assert_eq!(e.code, ErrorCode::UnknownOperation, "{bad:?}");
+            assert!(e.message.unwrap().is_ascii(), "{bad:?}");
+        }
     }
 }

@@ -15,7 +15,18 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 /// W-3: an empty body is `{}`; otherwise the body must be one JSON object whose members fit
 /// the operation's shapes. Unknown members are ignored (W-6). Malformed JSON, a non-object
 /// body, a member of the wrong JSON type or invalid base64 → `SerializationException`.
+///
+/// Issue 12, item 5: the whole body must be UTF-8 (RFC 8259 §8.1), unknown members included;
+/// serde skips an ignored member's bytes without checking them. AWS's JSON services read the
+/// body with a strict parser that refuses invalid UTF-8 anywhere ("Invalid UTF-8 start byte"),
+/// so kmsim answers `SerializationException` as for any other body it cannot parse [CHOICE].
 pub fn parse_request<T: DeserializeOwned>(body: &[u8]) -> KmsResult<T> {
+    if let Err(e) = std::str::from_utf8(body) {
+        return Err(KmsError::serialization(format!(
+            "Request body is not valid JSON: invalid UTF-8 at byte {}",
+            e.valid_up_to()
+        )));
+    }
     // One pass straight into the typed shape. Derived structs would also accept a JSON array
     // (fields by position), so the body must open with `{`.
     match body.iter().find(|b| !b.is_ascii_whitespace()) {
@@ -90,6 +101,23 @@ mod tests {
         }
         let r: Req = parse_request(b"{\"KeyId\":\"k\",\"Unknown\":1,\"Limit\":3}").unwrap();
         assert_eq!(r.limit, Some(3));
+    }
+
+    #[test]
+    fn invalid_utf8_anywhere_is_a_serialization_exception() {
+        for body in [
+            &b"{\"Unknown\":\"\xff\"}"[..],
+            b"{\"KeyId\":\"k\",\"Nested\":{\"x\":[\"\xc3\"]}}",
+            b"{\"KeyId\":\"\xed\xa0\x80\"}",
+            b"{\"KeyId\":\"k\"}\xfe",
+        ] {
+            let e = parse_request::<Req>(body).unwrap_err();
+            assert_eq!(e.code, ErrorCode::Serialization, "{body:?}");
+            assert!(e.message.unwrap().contains("UTF-8"), "{body:?}");
+        }
+        let r: Req =
+            parse_request("{\"KeyId\":\"k\",\"Unknown\":\"d\u{e9}j\u{e0}\"}".as_bytes()).unwrap();
+        assert_eq!(r.key_id.as_deref(), Some("k"));
     }
 
     #[test]

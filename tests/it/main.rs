@@ -5,6 +5,7 @@ mod common;
 mod access;
 mod aliases;
 mod auth;
+mod bounded;
 mod cli;
 mod crypto;
 mod data_key_pairs;
