@@ -32,6 +32,8 @@
 //! - `POST /_kmsim/bus/flush`, `POST /_kmsim/bus/settle` (process-scoped steps of a drain):
 //!   hand over the outbox (`{"flushed":N}`); wait until this process's Regions applied what
 //!   the broker holds for them.
+//! - `GET /_kmsim/state` → every Region's keys with their state and materials ([`ui::state`]).
+//! - `GET /_kmsim/ui` → the state page, HTML (served without the admin token, [`ui::page`]).
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -48,8 +50,13 @@ use crate::domain::enums::WrappingKeySpec;
 use crate::peers::SCOPE_HEADER;
 use crate::replication::bus::BusStatus;
 
+pub mod ui;
+
 /// Serves one admin request.
 pub async fn handle(cluster: &Arc<ClusterState>, req: Request) -> Response {
+    if req.method() == Method::GET && req.uri().path() == "/_kmsim/ui" {
+        return ui::page();
+    }
     if let Some(refused) = guard(cluster, &req) {
         return refused;
     }
@@ -142,6 +149,7 @@ async fn route(cluster: &Arc<ClusterState>, req: Request) -> Response {
     match (method, path.as_str()) {
         (Method::GET, "/_kmsim/health") => reply(StatusCode::OK, health(cluster)),
         (Method::GET, "/_kmsim/clock") => reply(StatusCode::OK, clock(cluster)),
+        (Method::GET, "/_kmsim/state") => reply(StatusCode::OK, ui::state(cluster, wide).await),
         (Method::POST, "/_kmsim/reset") => reset(cluster, wide).await,
         (Method::POST, "/_kmsim/clock/advance") => {
             let seconds = body_json(req)

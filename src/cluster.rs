@@ -180,6 +180,7 @@ impl Cluster {
     /// Binds every endpoint, applies `seed` (before any request is served), and starts
     /// serving.
     pub async fn start_seeded(config: Config, seed: Option<Seed>) -> Result<Cluster, StartError> {
+        crate::telemetry::install();
         let bind = |addr: SocketAddr| move |source| StartError::Bind { addr, source };
         // The data dir first: a refused one stops start-up before anything is bound.
         let started = std::time::Instant::now();
@@ -229,6 +230,7 @@ impl Cluster {
         } else {
             (None, config.gateway)
         };
+        let quotas = Arc::new(crate::quotas::Quotas::new(&config.quotas));
         let mut listeners = Vec::new();
         let mut nodes = BTreeMap::new();
         let mut region_addrs = BTreeMap::new();
@@ -254,6 +256,7 @@ impl Cluster {
                     clock: clock.clone(),
                     bus: bus.clone(),
                     journal: journal.clone(),
+                    quotas: quotas.clone(),
                 },
             ));
             // Issue 12, item 5: the import token caps, before recovery installs any token.

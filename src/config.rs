@@ -43,7 +43,9 @@ pub struct Config {
     /// `[server]`: per-connection timeouts of every endpoint (issue 12, item 5).
     #[serde(default)]
     pub server: ServerConfig,
+    /// `[quotas]`: AWS's request quotas (issue 12); `off` by default.
     #[serde(default)]
+    pub quotas: QuotasConfig,
     /// The Regions this process serves (`kmsim serve --regions`); empty: all of them.
     #[serde(skip)]
     pub serve_regions: Vec<String>,
@@ -250,6 +252,48 @@ pub struct ReplicationConfig {
     pub creating_seconds: f64,
 }
 
+/// `[quotas]`: request-quota emulation (issue 12, item 1).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuotasConfig {
+    /// `off` (default: no throttling) or `aws` (AWS's published request quotas).
+    #[serde(default)]
+    pub mode: QuotasMode,
+    /// Every quota is multiplied by this (default 1.0): `0.01` makes a laptop-sized AWS.
+    #[serde(default = "one")]
+    pub scale: f64,
+    /// Requests per second for a quota, by its name in `data/kms-quotas.toml` (a shared
+    /// quota such as `symmetric`, `rsa`, `ecc`, `hmac`, or an operation such as `CreateKey`);
+    /// wins over the table and is not scaled.
+    #[serde(default)]
+    pub overrides: std::collections::BTreeMap<String, f64>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+impl Default for QuotasConfig {
+    fn default() -> Self {
+        QuotasConfig {
+            mode: QuotasMode::Off,
+            scale: 1.0,
+            overrides: Default::default(),
+        }
+    }
+}
+
+/// `[quotas] mode`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuotasMode {
+    /// No throttling.
+    #[default]
+    Off,
+    /// AWS's request quotas per account and Region.
+    Aws,
+}
+
 /// `[auth]`: request authentication (issue 11).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -439,6 +483,21 @@ impl Config {
         ] {
             if !(secs > 0.0 && secs <= 3600.0) {
                 return bad(format!("{name}: must be more than 0 and at most 3600"));
+            }
+        }
+        if !(self.quotas.scale > 0.0 && self.quotas.scale.is_finite()) {
+            return bad("quotas.scale: must be a positive number".into());
+        }
+        for (name, rate) in &self.quotas.overrides {
+            if !crate::quotas::Table::aws().knows(name) {
+                return bad(format!(
+                    "quotas.overrides: '{name}' is not a quota of data/kms-quotas.toml"
+                ));
+            }
+            if !(*rate > 0.0 && rate.is_finite()) {
+                return bad(format!(
+                    "quotas.overrides.{name}: must be a positive number"
+                ));
             }
         }
         self.validate_auth()?;

@@ -71,6 +71,8 @@ pub enum ErrorCode {
     Serialization,
     /// Tag rules (C-9).
     Tag,
+    /// `[quotas] mode = "aws"`: a request quota is exhausted (issue 12).
+    Throttling,
     /// The `X-Amz-Target` header is missing or names no KMS operation (W-4).
     UnknownOperation,
     /// `[auth] mode = "sigv4"`: the access key or session token is not configured (issue 11).
@@ -83,7 +85,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in declaration order (used by the test that pins the wire names).
-    pub const ALL: [ErrorCode; 33] = [
+    pub const ALL: [ErrorCode; 34] = [
         ErrorCode::AccessDenied,
         ErrorCode::AlreadyExists,
         ErrorCode::Conflict,
@@ -113,6 +115,7 @@ impl ErrorCode {
         ErrorCode::NotFound,
         ErrorCode::Serialization,
         ErrorCode::Tag,
+        ErrorCode::Throttling,
         ErrorCode::UnknownOperation,
         ErrorCode::UnrecognizedClient,
         ErrorCode::UnsupportedOperation,
@@ -151,6 +154,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "NotFoundException",
             ErrorCode::Serialization => "SerializationException",
             ErrorCode::Tag => "TagException",
+            ErrorCode::Throttling => "ThrottlingException",
             ErrorCode::UnknownOperation => "UnknownOperationException",
             ErrorCode::UnrecognizedClient => "UnrecognizedClientException",
             ErrorCode::UnsupportedOperation => "UnsupportedOperationException",
@@ -307,6 +311,7 @@ mod tests {
                 "NotFoundException",
                 "SerializationException",
                 "TagException",
+                "ThrottlingException",
                 "UnknownOperationException",
                 "UnrecognizedClientException",
                 "UnsupportedOperationException",

@@ -49,6 +49,10 @@ async fn handle(State(ep): State<Endpoint>, req: Request) -> Response {
     if req.uri().path().starts_with("/_kmsim/") {
         return crate::admin::handle(&ep.cluster, req).await;
     }
+    if req.uri().path() == "/metrics" && req.method() == Method::GET {
+        return metrics_page(&ep);
+    }
+    let started = std::time::Instant::now();
     if let Some(region) = remote_region(&ep, req.headers()) {
         return forward(&ep, &region, req, &request_id).await;
     }
@@ -59,9 +63,11 @@ async fn handle(State(ep): State<Endpoint>, req: Request) -> Response {
         .unwrap_or("")
         .to_string();
     let span = tracing::debug_span!("kms", %request_id, op = %op, region = tracing::field::Empty);
-    let result = kms_request(&ep, req, &span, *id.as_bytes())
+    let mut served = Served::default();
+    let result = kms_request(&ep, req, &span, *id.as_bytes(), &mut served)
         .instrument(span.clone())
         .await;
+    log_request(&ep, &served, &result, started.elapsed(), &request_id);
     match result {
         Ok(body) => respond(StatusCode::OK, body, &request_id),
         Err(e) => {
@@ -72,6 +78,54 @@ async fn handle(State(ep): State<Endpoint>, req: Request) -> Response {
     }
 }
 
+/// What a request turned out to be, for its log line and metrics.
+#[derive(Debug, Default)]
+struct Served {
+    region: Option<String>,
+    operation: Option<&'static str>,
+}
+
+/// Issue 12, items 2 and 6: one `info` line per KMS request (Region, operation, HTTP status,
+/// outcome, latency, request id) and its metrics ([`crate::telemetry`]).
+fn log_request(
+    ep: &Endpoint,
+    served: &Served,
+    result: &KmsResult<Vec<u8>>,
+    elapsed: std::time::Duration,
+    request_id: &str,
+) {
+    let region = served
+        .region
+        .as_deref()
+        .unwrap_or(ep.cluster.default_region.as_str());
+    let operation = served.operation.unwrap_or("Unknown");
+    let (status, outcome) = match result {
+        Ok(_) => (200, "ok"),
+        Err(e) => (e.code.status(), e.code.code()),
+    };
+    crate::telemetry::request(region, operation, outcome, elapsed);
+    tracing::info!(
+        target: "kmsim::request",
+        region,
+        operation,
+        status,
+        outcome,
+        latency_ms = elapsed.as_secs_f64() * 1000.0,
+        request_id,
+        "request"
+    );
+}
+
+/// `GET /metrics` (Prometheus text format 0.0.4).
+fn metrics_page(ep: &Endpoint) -> Response {
+    let mut resp = Response::new(Body::from(crate::telemetry::render(&ep.cluster)));
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4"),
+    );
+    resp
+}
+
 /// W-1 … W-4 and Region routing, then the operation, run with `request_id` as the current
 /// request id (GetKeyLastUsage's `KmsRequestId`, see [`crate::last_usage`]).
 async fn kms_request(
@@ -79,6 +133,7 @@ async fn kms_request(
     req: Request,
     span: &tracing::Span,
     request_id: [u8; 16],
+    served: &mut Served,
 ) -> KmsResult<Vec<u8>> {
     let (parts, body) = req.into_parts();
     if parts.method != Method::POST || parts.uri.path() != "/" {
@@ -95,6 +150,7 @@ async fn kms_request(
     let caller = authenticate(ep, &parts, &body)?;
     let target_header = header_str(&parts.headers, "x-amz-target");
     let op = target::operation(target_header)?;
+    served.operation = Some(op.name());
     target::check_content_type(
         parts
             .headers
@@ -103,6 +159,7 @@ async fn kms_request(
     )?;
     let node = pick_node(ep, &parts.headers)?;
     span.record("region", node.region.as_str());
+    served.region = Some(node.region.clone());
     let placement = crate::ops::placement(op);
     let dispatch = move || {
         crate::auth::current::with_caller(caller, || {

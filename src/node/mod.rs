@@ -50,6 +50,8 @@ pub struct Node {
     pub default_policy: Arc<str>,
     /// Each key's last cryptographic use here, for GetKeyLastUsage (LU-1).
     pub last_usage: crate::last_usage::LastUsage,
+    /// The cluster's request quotas (issue 12).
+    pub quotas: Arc<crate::quotas::Quotas>,
 }
 
 /// What every node of a cluster shares: the simulated clock, the replication bus and the
@@ -62,6 +64,8 @@ pub struct Links {
     pub bus: Arc<Bus>,
     /// Where committed changes are recorded.
     pub journal: Journal,
+    /// Request quotas (issue 12).
+    pub quotas: Arc<crate::quotas::Quotas>,
 }
 
 /// Replication settings of one node.
@@ -142,6 +146,7 @@ impl Node {
             clock,
             bus,
             journal,
+            quotas,
         } = links;
         let default_policy: Arc<str> =
             crate::domain::key::default_policy(ids::partition(region), account).into();
@@ -165,6 +170,7 @@ impl Node {
                 ..Default::default()
             },
             default_policy,
+            quotas,
         }
     }
 

@@ -264,6 +264,23 @@ fn cross_account(op: Operation) -> bool {
     )
 }
 
+/// The spec of the key a request acts on (as [`authorize`] finds it), for the request quota
+/// of its key type (`ops::quota`).
+pub fn key_spec_of(node: &Node, op: Operation, req: &Value) -> Option<String> {
+    let id = key_id_of(node, op, req)?;
+    node.peek_key(&id, |k| k.spec.as_str().to_string())
+}
+
+/// The bare id of the (first) key a request acts on, if it exists.
+pub fn key_id_of(node: &Node, op: Operation, req: &Value) -> Option<String> {
+    let check = checks(op, req).into_iter().next()?;
+    Some(match check.target {
+        Target::Nothing => return None,
+        Target::Key(ident) => find(node, ident)?.id,
+        Target::Ciphertext { blob, key_id } => from_ciphertext(node, blob, key_id)?.id,
+    })
+}
+
 /// The key `ident` names for this caller, if it exists.
 fn find(node: &Node, ident: &str) -> Option<KeyFacts> {
     let id = resolve(node, ident, Accept::AnyIdentifier).ok()?;

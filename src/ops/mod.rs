@@ -16,6 +16,7 @@ pub mod last_usage;
 pub mod multi_region;
 pub mod paging;
 pub mod policy;
+pub mod quota;
 pub mod re_encrypt;
 pub mod recipient;
 pub mod resolve;
@@ -33,7 +34,8 @@ use crate::node::Node;
 use crate::protocol::requests::{self, Decode};
 use crate::protocol::wire::encode_response;
 
-/// Decodes the body into operation `op`'s typed request (every constraint of the model
+/// Counts the request against its quota (`[quotas] mode = "aws"`, `quota`), decodes the body
+/// into operation `op`'s typed request (every constraint of the model
 /// checked, W-35), checks its grant tokens (`grants::check_tokens`), judges the caller in
 /// `sigv4` mode (`access`), runs the handler, encodes the response.
 fn run<Req: Decode, Resp: Serialize>(
@@ -42,6 +44,9 @@ fn run<Req: Decode, Resp: Serialize>(
     body: &[u8],
     handler: fn(&Node, Req) -> KmsResult<Resp>,
 ) -> KmsResult<Vec<u8>> {
+    if node.quotas.enabled() {
+        quota::admit(node, op, body)?;
+    }
     let req = requests::decode::<Req>(op, body)?;
     grants::check_tokens(node, req.grant_tokens())?;
     if let Some(caller) = crate::auth::current::caller() {
