@@ -22,5 +22,6 @@ scripts/e2e-boto3.sh
 # Access control (issue 11): sigv4 mode with boto3 signing, one allow and several denies.
 scripts/e2e-access.sh
 scripts/e2e-walkthrough.sh
+scripts/e2e-ui.sh
 # Durability: kill -9 at random moments under concurrent traffic, restart, check (issue 9).
 scripts/crash-test.sh
