@@ -308,6 +308,28 @@ fn from_ciphertext(node: &Node, blob: Option<&str>, key_id: Option<&str>) -> Opt
     }
 }
 
+/// Parsed key policies by document text: most keys share a few documents (every key created
+/// without a policy has its account's default one), so each is parsed once, not per request.
+/// Bounded: emptied when it reaches [`POLICY_CACHE_MAX`] documents.
+type PolicyCache = dashmap::DashMap<std::sync::Arc<str>, Result<std::sync::Arc<Policy>, String>>;
+static POLICIES: std::sync::LazyLock<PolicyCache> = std::sync::LazyLock::new(PolicyCache::new);
+
+/// How many parsed key policies [`POLICIES`] keeps at most.
+const POLICY_CACHE_MAX: usize = 10_000;
+
+/// Key policy `text`, parsed (cached).
+fn key_policy(text: &std::sync::Arc<str>) -> Result<std::sync::Arc<Policy>, String> {
+    if let Some(p) = POLICIES.get(text) {
+        return p.clone();
+    }
+    let parsed = Policy::parse(text, PolicyKind::Key).map(std::sync::Arc::new);
+    if POLICIES.len() >= POLICY_CACHE_MAX {
+        POLICIES.clear();
+    }
+    POLICIES.insert(text.clone(), parsed.clone());
+    parsed
+}
+
 /// Operations on no key: the identity policy alone.
 fn identity_only(caller: &Caller, req: &Request<'_>) -> KmsResult<()> {
     match caller.policy.identity_verdict(req) {
@@ -321,7 +343,7 @@ fn identity_only(caller: &Caller, req: &Request<'_>) -> KmsResult<()> {
 fn on_key(caller: &Caller, k: &KeyFacts, req: &Request<'_>, granted: bool) -> KmsResult<()> {
     // [CHOICE] A stored key policy that does not parse (one written in `open` mode, where
     // documents are only checked to be JSON objects) allows nothing.
-    let verdict = Policy::parse(&k.policy, PolicyKind::Key)
+    let verdict = key_policy(&k.policy)
         .map(|p| p.key_verdict(req))
         .unwrap_or_default();
     let identity = caller.policy.identity_verdict(req);
@@ -457,7 +479,7 @@ fn retire(node: &Node, req: &Value, caller: &Caller) -> KmsResult<()> {
         account: &caller.account_id,
         values: &values,
     };
-    let key_deny = Policy::parse(&k.policy, PolicyKind::Key)
+    let key_deny = key_policy(&k.policy)
         .map(|p| p.key_verdict(&request).deny)
         .unwrap_or(false);
     if key_deny {
