@@ -5,7 +5,8 @@
 # KeyMaterialState PENDING_MULTI_REGION_IMPORT_AND_ROTATION in both Regions (contract I-26, M-3),
 # ImportState IMPORTED in the primary and PENDING_IMPORT in the replica. The keys are made with
 # boto3 and `cryptography` (wrapped as AWS's import guide shows). Saves a screenshot as
-# target/ui-screenshot.png (1400x1000).
+# target/ui-screenshot.png (1400x1000). Then, on a second cluster in [auth] mode = "sigv4", the
+# page must say that the state needs the admin token, and render it when opened with #token=.
 #
 # Usage: scripts/e2e-ui.sh          (from anywhere; needs python3, curl, cargo)
 # Chromium is installed from Debian if missing (apt-get update + apt-get install -y chromium,
@@ -188,6 +189,40 @@ if chrome "$GATEWAY/_kmsim/ui" "$TMP/shot.out" --virtual-time-budget=5000 --wind
     pass "screenshot saved as target/ui-screenshot.png"
 else
     fail "screenshot" "$(tail -n 5 "$TMP/chrome.err")"
+fi
+
+# 6. [auth] mode = "sigv4": a second cluster. The page is served without the admin token; the
+# state it fetches needs it, which the page takes from the URL fragment.
+kill "$SERVER_PID" 2>/dev/null
+wait "$SERVER_PID" 2>/dev/null
+SERVER_PID=""
+ADMIN_TOKEN="e2e-ui-admin-token"
+CLUSTER_EXTRA_TOML="[auth]
+mode = \"sigv4\"
+admin_token = \"$ADMIN_TOKEN\"
+
+[[auth.credentials]]
+access_key_id = \"AKIAE2EUI00000000001\"
+secret_access_key = \"e2e-ui-secret\"
+account_id = \"111122223333\"
+principal = \"arn:aws:iam::111122223333:user/e2e-ui\""
+E2E_ADMIN_TOKEN="$ADMIN_TOKEN"
+e2e_config "${REGIONS[@]}"
+e2e_start
+GATEWAY="http://127.0.0.1:$GATEWAY_PORT"
+if chrome "$GATEWAY/_kmsim/ui" "$TMP/dom-no-token.html" --virtual-time-budget=5000 --dump-dom \
+    && grep -Eq '<div class="banner">[^<]*HTTP 403[^<]*#token=' "$TMP/dom-no-token.html" \
+    && ! grep -q 'data-loaded=' "$TMP/dom-no-token.html"; then
+    pass "sigv4 mode, no token: Chromium shows the page, and that the state needs #token="
+else
+    fail "sigv4 mode, no token" "$(grep -o '<div id="banner">.\{0,300\}' "$TMP/dom-no-token.html")"
+fi
+if chrome "$GATEWAY/_kmsim/ui#token=$ADMIN_TOKEN" "$TMP/dom-token.html" --virtual-time-budget=5000 --dump-dom \
+    && grep -Eq '<body[^>]*data-loaded="true"' "$TMP/dom-token.html" \
+    && grep -q '<div class="panel" data-region="eu-west-1">' "$TMP/dom-token.html"; then
+    pass "sigv4 mode, /_kmsim/ui#token=…: Chromium sends the token and renders the state"
+else
+    fail "sigv4 mode, /_kmsim/ui#token=…" "$(grep -o '<div id="banner">.\{0,300\}' "$TMP/dom-token.html")"
 fi
 
 summary
