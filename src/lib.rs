@@ -5,7 +5,7 @@
 //! - [`config`]: `regions.toml` → [`config::Config`], validated on load.
 //! - [`cluster`]: builds the nodes, binds listeners, sweeps time rules, shuts down.
 //! - [`server`]: HTTP per endpoint; the gateway routes by the SigV4 scope's Region.
-//! - [`admin`]: `/_kmsim/` routes (health, clock).
+//! - [`admin`]: `/_kmsim/` routes (health, clock, bus, reset, the state page and its JSON).
 //! - [`node`]: one Region: its store, clock and limits; the only place that turns a committed
 //!   change into bus events ([`node::Node::change_key`]) and applies incoming ones
 //!   ([`node::apply`]). Nodes share no mutable state.
@@ -25,7 +25,11 @@
 //! - [`replication`]: the bus (numbering, journaling: the outbox), its [`replication::transport`]
 //!   (in-process lanes per Region pair, or NATS JetStream), its events, and which events a
 //!   change implies. Delivers through a function the cluster hands it, so it knows no node.
-//! - [`auth`]: `[auth] mode = "sigv4"`: SigV4 verification against configured credentials.
+//! - [`auth`]: `[auth] mode = "sigv4"`: SigV4 verification against configured credentials,
+//!   the caller of the current request, and the IAM policy language ([`auth::policy`]);
+//!   `ops::access` applies it to KMS (key policies, identity policies, grants, accounts).
+//! - [`quotas`]: `[quotas] mode = "aws"`: AWS's request quotas as token buckets.
+//! - [`telemetry`]: `GET /metrics` (Prometheus text).
 //! - [`peers`]: the Regions other processes serve: forwarding from the gateway, and admin
 //!   calls that act on the whole cluster.
 //! - [`wrapping_pool`], [`tokens`]: import parameters (wrapping key pairs, import tokens).

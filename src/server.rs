@@ -81,7 +81,7 @@ async fn handle(State(ep): State<Endpoint>, req: Request) -> Response {
 /// What a request turned out to be, for its log line and metrics.
 #[derive(Debug, Default)]
 struct Served {
-    region: Option<String>,
+    node: Option<Arc<Node>>,
     operation: Option<&'static str>,
 }
 
@@ -94,16 +94,22 @@ fn log_request(
     elapsed: std::time::Duration,
     request_id: &str,
 ) {
-    let region = served
-        .region
-        .as_deref()
-        .unwrap_or(ep.cluster.default_region.as_str());
     let operation = served.operation.unwrap_or("Unknown");
     let (status, outcome) = match result {
         Ok(_) => (200, "ok"),
         Err(e) => (e.code.status(), e.code.code()),
     };
-    crate::telemetry::request(region, operation, outcome, elapsed);
+    let region = match &served.node {
+        Some(node) => {
+            node.metrics.request(operation, outcome, elapsed);
+            node.region.as_str()
+        }
+        None => {
+            let region = ep.cluster.default_region.as_str();
+            crate::telemetry::request(region, operation, outcome, elapsed);
+            region
+        }
+    };
     tracing::info!(
         target: "kmsim::request",
         region,
@@ -159,7 +165,7 @@ async fn kms_request(
     )?;
     let node = pick_node(ep, &parts.headers)?;
     span.record("region", node.region.as_str());
-    served.region = Some(node.region.clone());
+    served.node = Some(node.clone());
     let placement = crate::ops::placement(op);
     let dispatch = move || {
         crate::auth::current::with_caller(caller, || {

@@ -52,6 +52,8 @@ pub struct Node {
     pub last_usage: crate::last_usage::LastUsage,
     /// The cluster's request quotas (issue 12).
     pub quotas: Arc<crate::quotas::Quotas>,
+    /// This Region's request metrics (issue 12).
+    pub metrics: crate::telemetry::RegionMetrics,
 }
 
 /// What every node of a cluster shares: the simulated clock, the replication bus and the
@@ -171,6 +173,7 @@ impl Node {
             },
             default_policy,
             quotas,
+            metrics: crate::telemetry::RegionMetrics::new(region),
         }
     }
 
