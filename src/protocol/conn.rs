@@ -29,7 +29,7 @@ use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
@@ -187,6 +187,9 @@ struct Activity {
     head_started: AtomicU64,
     /// When the connection last became idle (accepted, or a response finished).
     idle_since: AtomicU64,
+    /// Wakes the watchdog when a request head starts: the only change that can bring the
+    /// deadline forward (the header timeout is usually shorter than the idle time left).
+    wake: Notify,
 }
 
 const NONE: u64 = u64::MAX;
@@ -198,6 +201,7 @@ impl Activity {
             in_flight: AtomicUsize::new(0),
             head_started: AtomicU64::new(NONE),
             idle_since: AtomicU64::new(0),
+            wake: Notify::new(),
         }
     }
 
@@ -209,9 +213,14 @@ impl Activity {
     fn read_some(&self) {
         if self.in_flight.load(Ordering::Relaxed) == 0 {
             let now = self.now_ms();
-            let _ =
-                self.head_started
-                    .compare_exchange(NONE, now, Ordering::Relaxed, Ordering::Relaxed);
+            let started = self
+                .head_started
+                .compare_exchange(NONE, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok();
+            if started {
+                // Stored as a permit if the watchdog is not waiting yet.
+                self.wake.notify_one();
+            }
         }
     }
 
@@ -227,16 +236,21 @@ impl Activity {
         }
     }
 
-    /// Resolves (with the timeout's name) once the deadline that applies has passed. State
-    /// changes while it sleeps are seen when it wakes; it never wakes later than the deadline
-    /// in force, since a new deadline only ever replaces an earlier-set one by starting a
-    /// request (no deadline) or ending one (a fresh, later idle deadline).
+    /// Resolves (with the timeout's name) once the deadline that applies has passed. It
+    /// re-reads the state whenever it wakes: at the deadline it slept for, when a request head
+    /// starts (which can bring the deadline forward; [`Activity::read_some`] wakes it), and
+    /// every `min(header_read, idle)` while a request is handled. Starting a request removes
+    /// the deadline and ending one sets a later idle deadline, so neither needs a wake-up.
     async fn expired(&self, t: Timeouts) -> &'static str {
         loop {
-            match self.deadline(t) {
+            let sleep = match self.deadline(t) {
                 Some((at, which)) if at <= Instant::now() => return which,
-                Some((at, _)) => tokio::time::sleep_until(at).await,
-                None => tokio::time::sleep(t.header_read.min(t.idle)).await,
+                Some((at, _)) => tokio::time::sleep_until(at),
+                None => tokio::time::sleep(t.header_read.min(t.idle)),
+            };
+            tokio::select! {
+                () = sleep => {}
+                () = self.wake.notified() => {}
             }
         }
     }
@@ -345,6 +359,25 @@ mod tests {
         let (after, which) = a.deadline(T).unwrap();
         assert_eq!(which, "idle");
         assert!(after >= idle);
+    }
+
+    #[tokio::test]
+    async fn a_head_that_starts_while_the_watchdog_sleeps_brings_the_deadline_forward() {
+        let a = Arc::new(Activity::new());
+        let started = Instant::now();
+        let b = a.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            b.read_some();
+        });
+        // The watchdog first sleeps toward the idle deadline (1 s); the head's first byte
+        // must wake it for the header deadline (30 + 100 ms).
+        assert_eq!(a.expired(T).await, "header read");
+        assert!(
+            started.elapsed() < Duration::from_millis(600),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[tokio::test]

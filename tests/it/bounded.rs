@@ -183,8 +183,11 @@ async fn a_stalled_request_head_is_closed_after_the_header_read_timeout() {
         "[server]\nheader_read_timeout_seconds = 0.5\nidle_timeout_seconds = 30\n",
     )
     .await;
-    for target in [addr(&tc, US), tc.gateway] {
+    for target in [addr(&tc, US), tc.gateway, addr(&tc, US), tc.gateway] {
         let mut s = TcpStream::connect(target).await.unwrap();
+        // Silent first, so that the server is surely waiting on the idle deadline when the
+        // head starts.
+        tokio::time::sleep(Duration::from_millis(200)).await;
         s.write_all(b"POST / HT").await.unwrap();
         let took = closed_within(&mut s, Duration::from_secs(10))
             .await
