@@ -164,8 +164,10 @@ impl ImportConfig {
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerConfig {
-    /// From a request's first byte to the end of its head (request line and headers); past
-    /// it the connection is closed without an answer.
+    /// From a request's first byte to the end of its head (request line and headers): past
+    /// it the connection is closed without an answer. The body, too, must arrive within this
+    /// time of the head's end: past it the request is answered `SerializationException` and
+    /// the connection closed.
     #[serde(default = "default_header_read_timeout")]
     pub header_read_timeout_seconds: f64,
     /// How long a connection may stay open with no request in progress (after it is accepted

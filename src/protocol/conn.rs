@@ -3,16 +3,19 @@
 //! stalls holds them forever, and at the descriptor limit new clients hang):
 //!
 //! - **header read**: from the first byte of a request to the end of its head (request line
-//!   and headers). A client that trickles or stops mid-head is cut off.
+//!   and headers). A client that trickles or stops mid-head is cut off. The same time bounds
+//!   the body after the head ([`TimedBody`]).
 //! - **idle**: how long a connection may stay open with no request in progress: after it is
 //!   accepted and after each response.
 //!
-//! A request being handled is never timed out here. Past a deadline the connection is closed
-//! without an answer, as hyper does for its own header timeout. hyper's timer cannot tell
+//! Once its body is in, a request being handled is never timed out. Past a head or idle
+//! deadline the connection is closed without an answer, as hyper does for its own header
+//! timeout. hyper's timer cannot tell
 //! the two phases apart (it starts the header clock as soon as a connection is idle), so a
 //! small watchdog per connection does: the socket wrapper [`Watched`] notes when a request's
 //! first byte arrives, the service wrapper notes when a request starts and ends.
 
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -126,7 +129,7 @@ async fn connection<S>(
     mut stop: watch::Receiver<bool>,
 ) where
     S: hyper::service::Service<
-            hyper::Request<Incoming>,
+            hyper::Request<TimedBody>,
             Response = hyper::Response<axum::body::Body>,
             Error = std::convert::Infallible,
         > + Send
@@ -137,7 +140,7 @@ async fn connection<S>(
     let a = activity.clone();
     let svc = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
         let guard = InFlight::begin(&a);
-        let fut = svc.call(req);
+        let fut = svc.call(req.map(|body| TimedBody::new(body, timeouts.header_read)));
         async move {
             let out = fut.await;
             drop(guard);
@@ -253,6 +256,55 @@ impl Activity {
                 () = self.wake.notified() => {}
             }
         }
+    }
+}
+
+/// A request body that must arrive whole within the header-read timeout of the head's end:
+/// a client that sends its head and then stalls in the body is cut off too (the handler sees
+/// a body error and answers `SerializationException`; the connection is not reused).
+pub struct TimedBody {
+    inner: Incoming,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+    timeout: Duration,
+}
+
+impl TimedBody {
+    fn new(inner: Incoming, timeout: Duration) -> TimedBody {
+        TimedBody {
+            inner,
+            deadline: Box::pin(tokio::time::sleep(timeout)),
+            timeout,
+        }
+    }
+}
+
+impl hyper::body::Body for TimedBody {
+    type Data = bytes::Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        if let Poll::Ready(frame) = Pin::new(&mut self.inner).poll_frame(cx) {
+            return Poll::Ready(frame.map(|f| f.map_err(Into::into)));
+        }
+        match self.deadline.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Some(Err(format!(
+                "the body did not arrive within {:?}",
+                self.timeout
+            )
+            .into()))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
     }
 }
 

@@ -211,6 +211,28 @@ async fn a_stalled_request_head_is_closed_after_the_header_read_timeout() {
         .await
         .is_some());
     assert!(started.elapsed() < Duration::from_secs(5));
+    // A complete head and then a stalled body: answered (400, not 500) and closed.
+    let mut s = TcpStream::connect(addr(&tc, US)).await.unwrap();
+    s.write_all(b"POST / HTTP/1.1\r\nHost: kms\r\nX-Amz-Target: TrentService.CreateKey\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: 100\r\n\r\n{\"Descr").await.unwrap();
+    let started = Instant::now();
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out))
+        .await
+        .expect("a stalled body is cut off")
+        .ok();
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.starts_with("HTTP/1.1 400"), "{text}");
+    assert!(text.contains("SerializationException"), "{text}");
+    assert_eq!(
+        send_bytes(
+            addr(&tc, US),
+            &request("ListKeys", b"application/x-amz-json-1.1", b"{}")
+        )
+        .await
+        .1["Keys"],
+        serde_json::json!([])
+    );
     // A complete request on a new connection is served as before.
     let mut s = TcpStream::connect(addr(&tc, US)).await.unwrap();
     s.write_all(LIST_KEYS).await.unwrap();
