@@ -134,8 +134,10 @@ pub struct ImportConfig {
     pub max_tokens_per_region: usize,
 }
 
-/// Default of `[import] max_tokens_per_key`: room for retries and parallel attempts on one key.
-pub const DEFAULT_MAX_TOKENS_PER_KEY: usize = 10;
+/// Default of `[import] max_tokens_per_key`. [CHOICE] Large: AWS keeps every token valid for
+/// 24 hours, and a load test may ask for hundreds on one key before importing with each (as
+/// `kmsim load --op import` used to); the per-Region cap is what bounds memory.
+pub const DEFAULT_MAX_TOKENS_PER_KEY: usize = 1000;
 
 /// Default of `[import] max_tokens_per_region`: a few tens of MB at most.
 pub const DEFAULT_MAX_TOKENS_PER_REGION: usize = 100_000;
@@ -798,7 +800,7 @@ listen = "127.0.0.1:0"
             c.import.token_limits(),
             crate::tokens::TokenLimits::default()
         );
-        assert_eq!(c.import.max_tokens_per_key, 10);
+        assert_eq!(c.import.max_tokens_per_key, 1000);
         assert_eq!(c.import.max_tokens_per_region, 100_000);
         assert_eq!(c.server.header_read_timeout_seconds, 10.0);
         assert_eq!(c.server.idle_timeout_seconds, 60.0);

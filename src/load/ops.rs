@@ -73,9 +73,9 @@ impl Op {
 /// workers together): above what two cores can unwrap, so workers do not run dry.
 const IMPORTS_PER_SEC_CEILING: f64 = 4000.0;
 
-/// Import tokens `import` prepares per key: under kmsim's default cap of outstanding tokens
-/// per key (`[import] max_tokens_per_key`, 10), past which the oldest are forgotten, so more
-/// tokens are spread over more keys.
+/// Import tokens `import` prepares per key: few, so that a server configured with a small cap
+/// of outstanding tokens per key (`[import] max_tokens_per_key`, 1000 by default; past it the
+/// oldest are forgotten) still accepts every one; more tokens are spread over more keys.
 const TOKENS_PER_KEY: usize = 8;
 
 /// One worker's prepared state.
