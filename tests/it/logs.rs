@@ -101,6 +101,18 @@ fn json_logs_are_one_object_per_line_with_info_by_default() {
             recovered["keys"].is_u64(),
             "fields at the top level: {recovered}"
         );
+        // One line per KMS request: Region, operation, status, outcome, latency, request id.
+        let req = events
+            .iter()
+            .find(|e| e["target"] == "kmsim::request")
+            .unwrap_or_else(|| panic!("a line for the CreateKey request: {stderr}"));
+        assert_eq!(req["level"], "INFO");
+        assert_eq!(req["region"], "us-east-1");
+        assert_eq!(req["operation"], "CreateKey");
+        assert_eq!(req["status"], 200);
+        assert_eq!(req["outcome"], "ok");
+        assert!(req["latency_ms"].is_f64(), "{req}");
+        assert_eq!(req["request_id"].as_str().map(str::len), Some(36), "{req}");
     }
 }
 
