@@ -117,13 +117,21 @@ impl Inner {
     }
 
     /// The tokens past either cap after a token of `key_id` was added, oldest first.
-    fn over_caps(&self, key_id: &str) -> Vec<[u8; TOKEN_LEN]> {
+    /// The tokens past either cap, oldest first, never `keep` (the token just issued: under
+    /// concurrency its `ParametersValidTo`, read before the lock, can be earlier than an older
+    /// token's, and the newest must win).
+    fn over_caps(&self, key_id: &str, keep: Option<&[u8; TOKEN_LEN]>) -> Vec<[u8; TOKEN_LEN]> {
         let mut out: Vec<[u8; TOKEN_LEN]> = self
             .by_key
             .get(key_id)
             .map(|of_key| {
                 let over = of_key.len().saturating_sub(self.limits.per_key);
-                of_key.values().take(over).copied().collect()
+                of_key
+                    .values()
+                    .filter(|t| Some(*t) != keep)
+                    .take(over)
+                    .copied()
+                    .collect()
             })
             .unwrap_or_default();
         let over = self
@@ -134,7 +142,7 @@ impl Inner {
         out.extend(
             self.by_age
                 .values()
-                .filter(|t| !out.contains(t))
+                .filter(|t| Some(*t) != keep && !out.contains(t))
                 .take(over)
                 .copied()
                 .collect::<Vec<_>>(),
@@ -202,7 +210,7 @@ impl Tokens {
         let mut inner = self.inner.lock();
         let key_id = record.key_id.clone();
         inner.insert(key, record);
-        let evicted = inner.over_caps(&key_id);
+        let evicted = inner.over_caps(&key_id, Some(&key));
         for t in &evicted {
             inner.remove(t);
         }
@@ -271,7 +279,7 @@ impl Tokens {
         let mut inner = self.inner.lock();
         let key_id = record.key_id.clone();
         inner.insert(key, record);
-        let evicted = inner.over_caps(&key_id);
+        let evicted = inner.over_caps(&key_id, None);
         for t in &evicted {
             inner.remove(t);
         }
@@ -390,6 +398,17 @@ mod tests {
         assert!(usable(&t, &issued[2], "k"));
         assert!(usable(&t, &issued[3], "k"));
         assert!(usable(&t, &other, "other"));
+    }
+
+    #[test]
+    fn a_new_token_is_never_the_one_forgotten() {
+        // Concurrent GetParametersForImport: the token issued last may carry the earliest
+        // ParametersValidTo (read before the table's lock); it must still be kept.
+        let t = table(1, 1);
+        let first = t.issue(record("k", DAY_MS + 5)).unwrap();
+        let last = t.issue(record("k", DAY_MS)).unwrap();
+        assert!(usable(&t, &last, "k"));
+        assert!(!usable(&t, &first, "k"));
     }
 
     #[test]
