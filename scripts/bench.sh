@@ -26,7 +26,9 @@
 #        DURABLE_KEYS (default 100000; 0 skips the durable section), DATA_ROOT (where the
 #        data dir goes; default target/bench-data, i.e. this machine's disk, not a tmpfs),
 #        NATS (1 = default; 0 skips the NATS section), WRK (1 = default; 0 skips the wrk
-#        section), WRK_CONNECTIONS (wrk -c, default 64; wrk always runs -t2).
+#        section), WRK_CONNECTIONS (wrk -c, default 64; wrk always runs -t2),
+#        QUOTA (1 = default; 0 skips the quota section), QUOTA_RATE (default 1000/s),
+#        QUOTA_SECONDS (default 20).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -38,6 +40,9 @@ DURABLE_KEYS=${DURABLE_KEYS:-100000}
 DATA_ROOT=${DATA_ROOT:-$ROOT/target/bench-data}
 NATS=${NATS:-1}
 WRK=${WRK:-1}
+QUOTA=${QUOTA:-1}
+QUOTA_RATE=${QUOTA_RATE:-1000}
+QUOTA_SECONDS=${QUOTA_SECONDS:-20}
 WRK_CONNECTIONS=${WRK_CONNECTIONS:-64}
 OUT=$(mktemp -d)
 SERVER_PID=""
@@ -365,6 +370,52 @@ print(d)' "$1"
     FLOOR_PID=""
 fi
 
+# 9. Request quotas (issue 12): with [quotas] mode = "aws", a load above a quota is held at
+#    it. Encrypt against an overridden symmetric quota of QUOTA_RATE/s for QUOTA_SECONDS (the
+#    one-second burst of the bucket adds 1/QUOTA_SECONDS to the admitted rate), and CreateKey
+#    against 20/s, then ListKeys must count exactly the admitted CreateKeys (a throttled
+#    request changes nothing).
+QUOTA_LINE=""
+QUOTA_KEYS_LINE=""
+count_keys() { # endpoint -> number of keys ListKeys pages through
+    python3 - "$1" <<'PY'
+import json, sys, urllib.request
+url, n, marker = sys.argv[1], 0, None
+while True:
+    body = {"Limit": 1000}
+    if marker:
+        body["Marker"] = marker
+    req = urllib.request.Request(url + "/", json.dumps(body).encode(), {
+        "X-Amz-Target": "TrentService.ListKeys", "Content-Type": "application/x-amz-json-1.1"})
+    r = json.load(urllib.request.urlopen(req))
+    n += len(r["Keys"])
+    marker = r.get("NextMarker")
+    if not marker:
+        break
+print(n)
+PY
+}
+if [ "$QUOTA" = 1 ]; then
+    echo "== quotas: encrypt above a ${QUOTA_RATE}/s symmetric quota for ${QUOTA_SECONDS}s =="
+    [ -n "$SERVER_PID" ] && stop_server
+    PLAIN_CFG=$CFG
+    CFG=$OUT/regions-quotas.toml
+    { cat "$PLAIN_CFG"; printf '\n[quotas]\nmode = "aws"\n[quotas.overrides]\nsymmetric = %s\nCreateKey = 20\n' "$QUOTA_RATE"; } >"$CFG"
+    SERVER_LOG=warn start_server
+    line=$("$BIN" load --endpoint "$US" --region us-east-1 --op encrypt --concurrency 16 --duration "$QUOTA_SECONDS")
+    echo "$line" >&2
+    QUOTA_LINE=$(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(r["ops_per_sec"], r["throttled"])' "$line")
+    before=$(count_keys "$US")
+    line=$("$BIN" load --endpoint "$US" --region us-east-1 --op create-key --concurrency 8 --duration 5)
+    echo "$line" >&2
+    admitted=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["ok"])' "$line")
+    listed=$(( $(count_keys "$US") - before ))
+    QUOTA_KEYS_LINE="$admitted $listed"
+    stop_server
+    CFG=$PLAIN_CFG
+    SERVER_LOG=inherit
+fi
+
 ratio() { python3 -c 'import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(f"{a/b:.2f}" if b else "n/a")' "$1" "$2"; }
 echo
 echo "== summary ($(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')) =="
@@ -394,6 +445,12 @@ echo "replication lag, in-process bus: $LAG_LINE"
 if [ -n "$NATS_RATE" ]; then
     row "mrk-cycle over NATS, 3 processes / in-process, c=4" "$NATS_RATE" "${RATE[mrk-cycle]}"
     echo "replication lag, NATS JetStream (3 processes): $NATS_LAG_LINE"
+fi
+if [ -n "$QUOTA_LINE" ]; then
+    read -r qrate qthrottled <<<"$QUOTA_LINE"
+    row "quotas aws: encrypt admitted, ${QUOTA_SECONDS}s (ops/s; $qthrottled throttled)" "$qrate" "$QUOTA_RATE"
+    read -r qadmitted qlisted <<<"$QUOTA_KEYS_LINE"
+    printf '%-52s %14s %14s\n' "quotas aws: CreateKey admitted / keys made" "$qadmitted" "$qlisted"
 fi
 printf '%-52s %14s %14s\n' "start-up to healthy (ms)" "$STARTUP_MS" "300"
 printf '%-52s %14s %14s\n' "openssl rsa2048 sign/s, -multi 2" "$SSL2_2048" ""
