@@ -218,10 +218,13 @@ fn main() -> ExitCode {
             }
         },
     };
-    if let Err(e) = init_logging(flags.log_format) {
-        eprintln!("kmsim: {e}");
-        return ExitCode::from(2);
-    }
+    let _log_flush = match init_logging(flags.log_format) {
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("kmsim: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -263,11 +266,21 @@ fn use_ansi() -> bool {
 }
 
 /// Installs the global subscriber: events to stderr in `format`, filtered by `RUST_LOG`.
-fn init_logging(format: LogFormat) -> Result<(), String> {
+///
+/// Issue 12, item 4: lines are written by a background thread (`tracing-appender`'s
+/// non-blocking writer, in its blocking-when-full mode so no line is dropped), so the one
+/// `info` line per request costs a request thread a formatted copy into a channel instead of
+/// a locked write to stderr. The returned guard flushes what is queued when dropped: keep it
+/// until the process ends.
+fn init_logging(format: LogFormat) -> Result<tracing_appender::non_blocking::WorkerGuard, String> {
     let filter = log_filter(std::env::var("RUST_LOG").ok().as_deref())?;
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("kmsim-log")
+        .finish(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     let installed = match format {
         LogFormat::Text => builder.with_ansi(use_ansi()).try_init(),
         LogFormat::Json => builder
@@ -277,7 +290,8 @@ fn init_logging(format: LogFormat) -> Result<(), String> {
             .with_span_list(false)
             .try_init(),
     };
-    installed.map_err(|e| format!("cannot start logging: {e}"))
+    installed.map_err(|e| format!("cannot start logging: {e}"))?;
+    Ok(guard)
 }
 
 fn parse_op(s: &str) -> Result<kmsim::load::Op, String> {
