@@ -62,14 +62,13 @@ struct KeyFacts {
     policy: std::sync::Arc<str>,
 }
 
-/// Judges `caller` for operation `op` with the decoded-and-valid request `body` (see the
+/// Judges `caller` for operation `op` with the decoded-and-valid request `req` (see the
 /// module doc). `Ok` means the handler may run.
-pub fn authorize(node: &Node, op: Operation, body: &[u8], caller: &Caller) -> KmsResult<()> {
-    let req: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+pub fn authorize(node: &Node, op: Operation, req: &Value, caller: &Caller) -> KmsResult<()> {
     if op == Operation::RetireGrant {
-        return retire(node, &req, caller);
+        return retire(node, req, caller);
     }
-    for check in checks(op, &req) {
+    for check in checks(op, req) {
         let key = match &check.target {
             Target::Nothing => None,
             Target::Key(ident) => match find(node, ident) {
@@ -82,7 +81,7 @@ pub fn authorize(node: &Node, op: Operation, body: &[u8], caller: &Caller) -> Km
             },
         };
         let mut values = common_values(node, caller);
-        request_values(&mut values, op, &req, &check);
+        request_values(&mut values, op, req, &check);
         if let Some(k) = &key {
             if k.account != caller.account_id && !cross_account(op) {
                 return Err(KmsError::not_found(format!(
@@ -102,7 +101,7 @@ pub fn authorize(node: &Node, op: Operation, body: &[u8], caller: &Caller) -> Km
         match &key {
             None => identity_only(caller, &request)?,
             Some(k) => {
-                let context = check.context.and_then(|m| context_of(&req, m));
+                let context = check.context.and_then(|m| context_of(req, m));
                 let granted = grant_allows(node, k, caller, check.action, context.as_ref());
                 on_key(caller, k, &request, granted)?;
             }
@@ -115,14 +114,13 @@ pub fn authorize(node: &Node, op: Operation, body: &[u8], caller: &Caller) -> Km
 /// `CreateKey`, `PutKeyPolicy` or `ReplicateKey` must be a valid document and, unless
 /// `BypassPolicyLockoutSafetyCheck`, must still let the caller call `PutKeyPolicy`
 /// (`MalformedPolicyDocumentException`).
-pub fn check_new_policy(node: &Node, op: Operation, body: &[u8], caller: &Caller) -> KmsResult<()> {
+pub fn check_new_policy(node: &Node, op: Operation, req: &Value, caller: &Caller) -> KmsResult<()> {
     if !matches!(
         op,
         Operation::CreateKey | Operation::PutKeyPolicy | Operation::ReplicateKey
     ) {
         return Ok(());
     }
-    let req: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let Some(text) = req.get("Policy").and_then(Value::as_str) else {
         return Ok(());
     };

@@ -44,14 +44,18 @@ fn run<Req: Decode, Resp: Serialize>(
     body: &[u8],
     handler: fn(&Node, Req) -> KmsResult<Resp>,
 ) -> KmsResult<Vec<u8>> {
-    if node.quotas.enabled() {
-        quota::admit(node, op, body)?;
+    let caller = crate::auth::current::caller();
+    // The request as JSON, read once for the quota and access checks (neither runs by default).
+    let json = (node.quotas.enabled() || caller.is_some())
+        .then(|| serde_json::from_slice(body).unwrap_or(serde_json::Value::Null));
+    if let (true, Some(json)) = (node.quotas.enabled(), &json) {
+        quota::admit(node, op, json)?;
     }
     let req = requests::decode::<Req>(op, body)?;
     grants::check_tokens(node, req.grant_tokens())?;
-    if let Some(caller) = crate::auth::current::caller() {
-        access::authorize(node, op, body, &caller)?;
-        access::check_new_policy(node, op, body, &caller)?;
+    if let (Some(caller), Some(json)) = (caller, &json) {
+        access::authorize(node, op, json, &caller)?;
+        access::check_new_policy(node, op, json, &caller)?;
     }
     encode_response(&handler(node, req)?)
 }

@@ -12,17 +12,16 @@ use crate::quotas::Table;
 
 /// Counts the request against its quota(s) in `[quotas] mode = "aws"`; `ThrottlingException`
 /// when one is exhausted.
-pub fn admit(node: &Node, op: Operation, body: &[u8]) -> KmsResult<()> {
+pub fn admit(node: &Node, op: Operation, req: &Value) -> KmsResult<()> {
     let table = Table::aws();
     let name = op.name();
-    let req = || serde_json::from_slice::<Value>(body).unwrap_or(Value::Null);
     let spec = if table.is_shared(name) {
-        access::key_spec_of(node, op, &req())
+        access::key_spec_of(node, op, req)
     } else {
         None
     };
     let pair = match op {
-        Operation::GenerateDataKeyPair | Operation::GenerateDataKeyPairWithoutPlaintext => req()
+        Operation::GenerateDataKeyPair | Operation::GenerateDataKeyPairWithoutPlaintext => req
             .get("KeyPairSpec")
             .and_then(Value::as_str)
             .map(str::to_string),
@@ -32,12 +31,7 @@ pub fn admit(node: &Node, op: Operation, body: &[u8]) -> KmsResult<()> {
     if let Some(quota) = table.quota_of(name, spec.as_deref(), pair.as_deref()) {
         node.quotas.admit(&node.region, &account, &quota)?;
     }
-    let other_region = |member| {
-        req()
-            .get(member)
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    };
+    let other_region = |member| req.get(member).and_then(Value::as_str).map(str::to_string);
     match op {
         // "one ReplicateKey request in the primary key's Region and two CreateKey requests in
         // the replica's Region".
@@ -56,7 +50,7 @@ pub fn admit(node: &Node, op: Operation, body: &[u8]) -> KmsResult<()> {
         _ => {}
     }
     if table.hot_key(name).is_some() {
-        if let Some(id) = access::key_id_of(node, op, &req()) {
+        if let Some(id) = access::key_id_of(node, op, req) {
             node.quotas.admit_key_change(&node.region, &id, name)?;
         }
     }
