@@ -23,5 +23,7 @@ scripts/e2e-boto3.sh
 scripts/e2e-access.sh
 scripts/e2e-walkthrough.sh
 scripts/e2e-ui.sh
+# The AWS SDK for JavaScript v3: multi-Region BYOK and the README's recipe (issue 13 item 4).
+scripts/e2e-node.sh
 # Durability: kill -9 at random moments under concurrent traffic, restart, check (issue 9).
 scripts/crash-test.sh
