@@ -23,6 +23,8 @@ scripts/e2e-boto3.sh
 scripts/e2e-access.sh
 scripts/e2e-walkthrough.sh
 scripts/e2e-ui.sh
+# AWS Encryption SDK for Python: MRK encrypt/decrypt, AWS_ENDPOINT_URL_KMS, recipes (issue 13).
+scripts/e2e-encryption-sdk.sh
 # The AWS SDK for JavaScript v3: multi-Region BYOK and the README's recipe (issue 13 item 4).
 scripts/e2e-node.sh
 # Durability: kill -9 at random moments under concurrent traffic, restart, check (issue 9).
