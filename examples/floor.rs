@@ -5,6 +5,8 @@
 //! it is the cost of kmsim's own request path above HTTP + JSON.
 //!
 //! `cargo build --release --example floor && target/release/examples/floor 127.0.0.1:8099`
+//! (`… 127.0.0.1:8099 conn`: the handler behind kmsim's connection layer instead of
+//! `axum::serve`).
 
 use axum::body::Bytes;
 use axum::http::{header, StatusCode};
@@ -46,6 +48,14 @@ async fn main() {
         }
     };
     let app = Router::new().route("/", post(handle));
+    // `floor ADDR conn`: the same handler behind kmsim's own connection layer (timeouts,
+    // watchdog), to measure what that layer costs per request.
+    if std::env::args().nth(2).as_deref() == Some("conn") {
+        let (_stop, stopped) = tokio::sync::watch::channel(false);
+        let timeouts = kmsim::protocol::conn::Timeouts::default();
+        kmsim::protocol::conn::serve(listener, app, timeouts, stopped).await;
+        return;
+    }
     if let Err(e) = axum::serve(listener, app).await {
         eprintln!("floor: {e}");
         std::process::exit(1);

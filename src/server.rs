@@ -45,7 +45,8 @@ pub fn router(endpoint: Endpoint) -> Router {
 
 async fn handle(State(ep): State<Endpoint>, req: Request) -> Response {
     let id = request_id();
-    let request_id = id.to_string();
+    let mut id_text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    let request_id: &str = id.hyphenated().encode_lower(&mut id_text);
     if req.uri().path().starts_with("/_kmsim/") {
         return crate::admin::handle(&ep.cluster, req).await;
     }
@@ -54,26 +55,26 @@ async fn handle(State(ep): State<Endpoint>, req: Request) -> Response {
     }
     let started = std::time::Instant::now();
     if let Some(region) = remote_region(&ep, req.headers()) {
-        return forward(&ep, &region, req, &request_id).await;
+        return forward(&ep, &region, req, request_id).await;
     }
-    let op = req
-        .headers()
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    let span = tracing::debug_span!("kms", %request_id, op = %op, region = tracing::field::Empty);
+    // The span's fields are evaluated only when debug logging is on.
+    let span = tracing::debug_span!(
+        "kms",
+        %request_id,
+        op = header_str(req.headers(), "x-amz-target").unwrap_or(""),
+        region = tracing::field::Empty
+    );
     let mut served = Served::default();
     let result = kms_request(&ep, req, &span, *id.as_bytes(), &mut served)
         .instrument(span.clone())
         .await;
-    log_request(&ep, &served, &result, started.elapsed(), &request_id);
+    log_request(&ep, &served, &result, started.elapsed(), request_id);
     match result {
-        Ok(body) => respond(StatusCode::OK, body, &request_id),
+        Ok(body) => respond(StatusCode::OK, body, request_id),
         Err(e) => {
             span.in_scope(|| tracing::debug!(error = %e, "rejected"));
             let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            respond(status, encode_error(&e), &request_id)
+            respond(status, encode_error(&e), request_id)
         }
     }
 }

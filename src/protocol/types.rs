@@ -11,6 +11,10 @@ use crate::clock::Millis;
 /// W-20: a blob member, standard base64 with padding inside a JSON string, both ways.
 /// Non-base64 input fails deserialization, which the body parser turns into
 /// `SerializationException` [CHOICE].
+///
+/// A blob serialises as bytes: the response encoder ([`crate::protocol::wire::encode_response`])
+/// writes bytes as a base64 JSON string straight into the response (no intermediate string,
+/// no escaping scan: base64 never needs escaping). Issue 12, item 4.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct Blob(pub Vec<u8>);
 
@@ -22,17 +26,31 @@ impl std::fmt::Debug for Blob {
 
 impl Serialize for Blob {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&STANDARD.encode(&self.0))
+        s.serialize_bytes(&self.0)
     }
 }
 
 impl<'de> Deserialize<'de> for Blob {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
+        d.deserialize_str(BlobVisitor)
+    }
+}
+
+/// Decodes the base64 text where the body holds it (no copy of the text first).
+struct BlobVisitor;
+
+impl de::Visitor<'_> for BlobVisitor {
+    type Value = Blob;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a base64 string")
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Blob, E> {
         STANDARD
             .decode(s.as_bytes())
             .map(Blob)
-            .map_err(|e| de::Error::custom(format!("Invalid base64 in a blob member: {e}")))
+            .map_err(|e| E::custom(format!("Invalid base64 in a blob member: {e}")))
     }
 }
 
@@ -127,7 +145,12 @@ mod tests {
     fn blob_round_trip_and_rejection() {
         let b: Blob = serde_json::from_str("\"aGVsbG8=\"").unwrap();
         assert_eq!(b.0, b"hello");
-        assert_eq!(serde_json::to_string(&b).unwrap(), "\"aGVsbG8=\"");
+        assert_eq!(
+            crate::protocol::wire::encode_response(&b).unwrap(),
+            b"\"aGVsbG8=\""
+        );
+        let escaped: Blob = serde_json::from_str("\"aGVs\\u0062G8=\"").unwrap();
+        assert_eq!(escaped.0, b"hello");
         assert!(serde_json::from_str::<Blob>("\"not base64!\"").is_err());
         assert!(serde_json::from_str::<Blob>("12").is_err());
     }
