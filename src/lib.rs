@@ -39,10 +39,13 @@
 //! - [`durable`]: `--data-dir`: typed changes, the group-committing journal, the redb
 //!   tables, opening or refusing a data dir. Knows no node; nodes record into it.
 //! - [`load`]: `kmsim load`, the SigV4-signing load generator (a client; no server code).
+//! - [`byok`]: `kmsim import-material` and `kmsim wrap`: the client side of BYOK (a client of
+//!   any KMS endpoint, signing with `load`'s client; no server code).
 //! - [`clock`]: simulated time; [`error`]: every AWS exception with its wire name.
 
 pub mod admin;
 pub mod auth;
+pub mod byok;
 pub mod clock;
 pub mod cluster;
 pub mod config;

@@ -1,4 +1,5 @@
-//! The `kmsim` binary: `kmsim [serve] [--config regions.toml]`, `kmsim load`, `kmsim scale`.
+//! The `kmsim` binary: `kmsim [serve] [--config regions.toml]`, `kmsim load`, `kmsim scale`,
+//! `kmsim import-material`, `kmsim wrap`.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -68,6 +69,12 @@ enum Command {
         #[arg(long)]
         server_pid: Option<u32>,
     },
+    /// Import key material into an EXTERNAL key in one command: GetParametersForImport, a
+    /// local wrap, ImportKeyMaterial.
+    ImportMaterial(kmsim::byok::cli::ImportMaterialArgs),
+    /// Wrap key material for ImportKeyMaterial locally, under the public key that
+    /// GetParametersForImport returned.
+    Wrap(kmsim::byok::cli::WrapArgs),
     /// Start the regional nodes and the gateway (the default command).
     #[command(after_help = LOGGING_HELP)]
     Serve {
@@ -165,6 +172,8 @@ fn main() -> ExitCode {
             bus,
             log_format,
         },
+        Some(Command::ImportMaterial(args)) => return kmsim::byok::cli::run_import(args),
+        Some(Command::Wrap(args)) => return kmsim::byok::cli::run_wrap(args),
         Some(Command::Scale {
             endpoint,
             region,

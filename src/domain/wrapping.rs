@@ -161,8 +161,9 @@ fn kwp_unwrap(key: &[u8], c2: &[u8]) -> KmsResult<Vec<u8>> {
     Ok(out)
 }
 
-/// RFC 5649 wrap with padding: the client half of RSA_AES_KEY_WRAP, for the load tool and
-/// tests of this module (integration tests use an independent implementation).
+/// RFC 5649 wrap with padding: the client half of RSA_AES_KEY_WRAP, for `kmsim wrap` /
+/// `kmsim import-material` ([`crate::byok::wrap`]) and tests of this module (integration tests
+/// use an independent implementation).
 pub fn kwp_wrap(key: &[u8; 32], material: &[u8]) -> KmsResult<Vec<u8>> {
     let kek = KeyEncryptionKey::new(&AES_256, key).map_err(|_| KmsError::internal("bad KEK"))?;
     let mut out = vec![0u8; material.len() + 16];

@@ -1,5 +1,5 @@
-//! A minimal SigV4-signing KMS client for the load tool (signing with the maintained
-//! `aws-sigv4` crate, exactly as the SDKs sign).
+//! A minimal SigV4-signing KMS client for the load tool and `kmsim import-material` (signing
+//! with the maintained `aws-sigv4` crate, exactly as the SDKs sign).
 
 use std::time::SystemTime;
 
@@ -30,24 +30,86 @@ pub struct Prepared {
     sha256: String,
 }
 
+/// Why a call failed, for a caller that reports it; the load tool counts only
+/// [`CallError::code`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallError {
+    /// The server answered with an AWS error body: its `__type` (any `namespace#` prefix and
+    /// `:suffix` stripped, as the SDKs do) and its `message`, if any.
+    Aws {
+        /// The exception name, e.g. `NotFoundException`.
+        code: String,
+        /// The error message, when the body has one.
+        message: Option<String>,
+    },
+    /// An HTTP error status without an AWS error body.
+    Http(u16),
+    /// No answer: connection refused or reset, a timeout, a body cut short.
+    Transport(String),
+    /// The request could not be signed (`signing: <cause>`).
+    Signing(String),
+}
+
+impl CallError {
+    /// The AWS error code, or `HTTP<status>`, or `TransportError`.
+    pub fn code(&self) -> String {
+        match self {
+            CallError::Aws { code, .. } => code.clone(),
+            CallError::Http(status) => format!("HTTP{status}"),
+            CallError::Transport(_) => "TransportError".to_string(),
+            CallError::Signing(cause) => format!("signing: {cause}"),
+        }
+    }
+}
+
+/// The fixed credentials kmsim's own clients sign with when none are given: any credentials
+/// pass unless the server runs `[auth] mode = "sigv4"`.
+pub fn test_credentials() -> Credentials {
+    Credentials::new("AKIDKMSIMLOAD", "kmsim-load-secret", None, None, "load")
+}
+
 impl Client {
-    /// A client for `endpoint`, signing for `region` with fixed test credentials.
+    /// A client for `endpoint`, signing for `region` with [`test_credentials`].
     pub fn new(endpoint: &str, region: &str) -> Result<Client, String> {
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(1024)
             .build()
             .map_err(|e| format!("http client: {e}"))?;
+        Ok(Client::build(http, endpoint, region, test_credentials()))
+    }
+
+    /// A client for one-off calls (a command-line tool): signs with `credentials`, gives up
+    /// connecting after 10 s and waiting for an answer after `timeout`.
+    pub fn with_credentials(
+        endpoint: &str,
+        region: &str,
+        credentials: Credentials,
+        timeout: std::time::Duration,
+    ) -> Result<Client, String> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .timeout(timeout)
+            .build()
+            .map_err(|e| format!("http client: {e}"))?;
+        Ok(Client::build(http, endpoint, region, credentials))
+    }
+
+    fn build(
+        http: reqwest::Client,
+        endpoint: &str,
+        region: &str,
+        credentials: Credentials,
+    ) -> Client {
         let endpoint = endpoint.trim_end_matches('/').to_string();
         let host = host_of(&endpoint);
-        Ok(Client {
+        Client {
             http,
             url: format!("{endpoint}/"),
             endpoint,
             host,
             region: region.to_string(),
-            identity: Credentials::new("AKIDKMSIMLOAD", "kmsim-load-secret", None, None, "load")
-                .into(),
-        })
+            identity: credentials.into(),
+        }
     }
 
     /// The same client (connections shared) for `region` at another endpoint (its own port).
@@ -101,13 +163,23 @@ impl Client {
     /// Calls `TrentService.<op>` with `body` and parses the response; `Err` carries the AWS
     /// error code.
     pub async fn call(&self, op: &str, body: &Value) -> Result<Value, String> {
-        let bytes = self.send(&self.prepare(op, body)).await?;
+        self.call_detailed(op, body).await.map_err(|e| e.code())
+    }
+
+    /// [`Client::call`], with the whole error (code and message, or the transport failure).
+    pub async fn call_detailed(&self, op: &str, body: &Value) -> Result<Value, CallError> {
+        let bytes = self.send_detailed(&self.prepare(op, body)).await?;
         Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
     }
 
     /// Sends a prepared request; the raw response body on success, the AWS error code
     /// otherwise.
     pub async fn send(&self, p: &Prepared) -> Result<bytes::Bytes, String> {
+        self.send_detailed(p).await.map_err(|e| e.code())
+    }
+
+    /// [`Client::send`], with the whole error.
+    pub async fn send_detailed(&self, p: &Prepared) -> Result<bytes::Bytes, CallError> {
         let headers = [
             ("host", self.host.as_str()),
             ("content-type", "application/x-amz-json-1.1"),
@@ -120,7 +192,7 @@ impl Client {
             .time(SystemTime::now())
             .settings(SigningSettings::default())
             .build()
-            .map_err(|e| format!("signing: {e}"))?
+            .map_err(|e| CallError::Signing(e.to_string()))?
             .into();
         let signable = SignableRequest::new(
             "POST",
@@ -128,9 +200,9 @@ impl Client {
             headers.iter().copied(),
             SignableBody::Precomputed(p.sha256.clone()),
         )
-        .map_err(|e| format!("signing: {e}"))?;
+        .map_err(|e| CallError::Signing(e.to_string()))?;
         let (instructions, _) = sign(signable, &params)
-            .map_err(|e| format!("signing: {e}"))?
+            .map_err(|e| CallError::Signing(e.to_string()))?
             .into_parts();
         let mut rb = self
             .http
@@ -144,22 +216,43 @@ impl Client {
             .body(p.body.clone())
             .send()
             .await
-            .map_err(|_| "TransportError".to_string())?;
+            .map_err(|e| CallError::Transport(transport_cause(&e)))?;
         let status = resp.status();
         let bytes = resp
             .bytes()
             .await
-            .map_err(|_| "TransportError".to_string())?;
+            .map_err(|e| CallError::Transport(transport_cause(&e)))?;
         if status.is_success() {
             return Ok(bytes);
         }
-        let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Err(v
-            .get("__type")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("HTTP{}", status.as_u16())))
+        Err(aws_error(&bytes).unwrap_or(CallError::Http(status.as_u16())))
     }
+}
+
+/// An AWS JSON 1.1 error body: `__type` normalised as the SDKs normalise it (a
+/// `namespace#Name` keeps `Name`, a `Name:http://…` keeps `Name`), `message` or `Message`.
+fn aws_error(body: &[u8]) -> Option<CallError> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let raw = v.get("__type")?.as_str()?;
+    let name = raw.rsplit('#').next().unwrap_or(raw);
+    let code = name.split(':').next().unwrap_or(name).to_string();
+    let message = ["message", "Message"]
+        .iter()
+        .find_map(|k| v.get(*k).and_then(Value::as_str))
+        .map(str::to_string);
+    Some(CallError::Aws { code, message })
+}
+
+/// reqwest's error with its causes (the outermost alone says only "error sending request").
+fn transport_cause(e: &reqwest::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
 }
 
 /// The `host:port` of a base URL (what SigV4 signs as `Host`).

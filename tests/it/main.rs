@@ -6,6 +6,7 @@ mod access;
 mod aliases;
 mod auth;
 mod bounded;
+mod byok;
 mod cli;
 mod crypto;
 mod data_key_pairs;
