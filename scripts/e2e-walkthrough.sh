@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# End-to-end check that README.md's "Multi-Region walkthrough (AWS CLI)" works as written: the
-# ```sh block under that heading is taken from README.md (so the README stays true) and run
-# with the real AWS CLI against a kmsim cluster on free ports, twice:
-#   1. with A and B pointed at the cluster's us-east-1 and eu-west-1 Region ports;
-#   2. with A and B both pointed at the gateway (the CLI's --region picks the Region).
-# Each run happens in its own temporary directory under `set -eo pipefail`, so any failing
-# command fails the run. Afterwards the CLI checks that the key's CurrentKeyMaterialId is the
-# same in both Regions and that ListKeyRotations lists 2 materials in eu-west-1.
+# End-to-end check that README.md's "Multi-Region walkthrough (AWS CLI)" works as written. Two
+# ```sh blocks of that section are taken from README.md (so the README stays true) and run with
+# the real AWS CLI and the `kmsim` binary under test against a kmsim cluster on free ports:
+#   - the walkthrough (the section's first block): `kmsim import-material` for every import;
+#   - the raw variant (the first block under "### The same import with the API calls"):
+#     GetParametersForImport, `kmsim wrap`, ImportKeyMaterial;
+# each twice: with A and B pointed at the cluster's us-east-1 and eu-west-1 Region ports, then
+# both at the gateway (the --region picks the Region). Each run happens in its own temporary
+# directory under `set -eo pipefail`, so any failing command fails the run. Afterwards the CLI
+# checks that the key's CurrentKeyMaterialId is the same in both Regions and that
+# ListKeyRotations in eu-west-1 lists the materials imported (2 for the walkthrough, which
+# rotates, 1 for the raw variant).
 #
-# Usage: scripts/e2e-walkthrough.sh    (from anywhere; needs python3, openssl, curl, cargo)
+# Usage: scripts/e2e-walkthrough.sh    (from anywhere; needs python3, curl, cargo)
 # The AWS CLI is installed once into .venv-e2e/ (shared with scripts/e2e-cli.sh). KMSIM_BIN
-# picks the binary, otherwise a release build is made. Every step has a time limit, and the
-# server is always stopped on exit. The last line is "N passed, M failed"; the exit status is
-# 0 only when M is 0.
+# picks the binary, otherwise a release build is made; the blocks find it as `kmsim` on PATH.
+# Every step has a time limit, and the server is always stopped on exit. The last line is
+# "N passed, M failed"; the exit status is 0 only when M is 0.
 
 set -uo pipefail
 
@@ -24,37 +28,56 @@ VENV="$ROOT/.venv-e2e"
 AWS="$VENV/bin/aws"
 REGIONS=(us-east-1 eu-west-1)
 HEADING="## Multi-Region walkthrough (AWS CLI)"
+RAW_HEADING="### The same import with the API calls"
 # The walkthrough's GetParametersForImport calls should not wait for RSA key generation.
 CLUSTER_EXTRA_TOML=$'[import]\nprefill = true'
 
-# --- 1. Tools: the walkthrough itself uses openssl and python3 ------------------------------
-for tool in openssl python3 curl; do
+# --- 1. Tools: the blocks use the AWS CLI, kmsim, head, cut and base64 ------------------------
+for tool in python3 curl base64 cut head; do
     command -v "$tool" >/dev/null 2>&1 || abort "$tool is on PATH (the walkthrough needs it)"
 done
 e2e_venv "$VENV" "the AWS CLI" awscli awscli
 AWS_VERSION="$(timeout 60 "$AWS" --version 2>&1)" || abort "aws --version" "$AWS_VERSION"
-echo "using $AWS_VERSION, $(openssl version)"
+echo "using $AWS_VERSION"
 
-# --- 2. The walkthrough, from README.md -----------------------------------------------------
-# The first ```sh fence after the heading, up to the closing fence, still inside that section.
-awk -v heading="$HEADING" '
-    $0 == heading { section = 1; next }
-    section && /^## / { exit }
-    section && !inblock && /^```sh[[:space:]]*$/ { inblock = 1; next }
-    inblock && /^```[[:space:]]*$/ { done = 1; exit }
-    inblock { print }
-    END { if (!done) exit 1 }
-' "$ROOT/README.md" >"$TMP/walkthrough.sh" || abort "README.md has a \`\`\`sh block under \"$HEADING\""
-# The endpoints are the A=/B= lines: '<X>="--endpoint-url URL --region R"'.
-for v in A B; do
-    [[ $(grep -cE "^$v=\"--endpoint-url [^ \"]+ --region [a-z0-9-]+\"\$" "$TMP/walkthrough.sh") == 1 ]] \
-        || abort "the walkthrough sets $v=\"--endpoint-url URL --region R\" exactly once" \
-            "$(grep -E "^$v=" "$TMP/walkthrough.sh" || echo "no line starts with $v=")"
-done
-region_of() { sed -nE "s/^$1=\"--endpoint-url [^ \"]+ --region ([a-z0-9-]+)\"\$/\\1/p" "$TMP/walkthrough.sh"; }
-[[ "$(region_of A)" == us-east-1 && "$(region_of B)" == eu-west-1 ]] \
-    || abort "the walkthrough's A is us-east-1 and B is eu-west-1" "A: $(region_of A), B: $(region_of B)"
-pass "README.md walkthrough extracted ($(wc -l <"$TMP/walkthrough.sh") lines; A us-east-1, B eu-west-1)"
+# --- 2. The two blocks, from README.md ------------------------------------------------------
+# extract_block START OUT: the first ```sh fence after the line START (the section's heading or
+# a ### heading inside it), up to its closing fence, still inside the section.
+extract_block() {
+    awk -v heading="$HEADING" -v start="$1" '
+        $0 == heading { section = 1 }
+        section && $0 != heading && /^## / { exit }
+        section && $0 == start { armed = 1; next }
+        armed && !inblock && /^```sh[[:space:]]*$/ { inblock = 1; next }
+        inblock && /^```[[:space:]]*$/ { done = 1; exit }
+        inblock { print }
+        END { if (!done) exit 1 }
+    ' "$ROOT/README.md" >"$2"
+}
+extract_block "$HEADING" "$TMP/walkthrough.sh" \
+    || abort "README.md has a \`\`\`sh block under \"$HEADING\""
+extract_block "$RAW_HEADING" "$TMP/raw.sh" \
+    || abort "README.md has a \`\`\`sh block under \"$RAW_HEADING\" in \"$HEADING\""
+# check_block FILE LABEL WORD...: the endpoints are the A=/B= lines ('<X>="--endpoint-url URL
+# --region R"', A us-east-1, B eu-west-1), and the block uses each WORD.
+check_block() {
+    local file="$1" label="$2" v word
+    shift 2
+    for v in A B; do
+        [[ $(grep -cE "^$v=\"--endpoint-url [^ \"]+ --region [a-z0-9-]+\"\$" "$file") == 1 ]] \
+            || abort "the $label sets $v=\"--endpoint-url URL --region R\" exactly once" \
+                "$(grep -E "^$v=" "$file" || echo "no line starts with $v=")"
+    done
+    region_of() { sed -nE "s/^$1=\"--endpoint-url [^ \"]+ --region ([a-z0-9-]+)\"\$/\\1/p" "$file"; }
+    [[ "$(region_of A)" == us-east-1 && "$(region_of B)" == eu-west-1 ]] \
+        || abort "the $label's A is us-east-1 and B is eu-west-1" "A: $(region_of A), B: $(region_of B)"
+    for word in "$@"; do
+        grep -qF -- "$word" "$file" || abort "the $label uses $word"
+    done
+    pass "README.md $label extracted ($(wc -l <"$file") lines; A us-east-1, B eu-west-1; uses $*)"
+}
+check_block "$TMP/walkthrough.sh" walkthrough "kmsim import-material"
+check_block "$TMP/raw.sh" "raw variant" "get-parameters-for-import" "kmsim wrap" "import-key-material"
 
 # --- 3. A cluster on free ports -------------------------------------------------------------
 e2e_binary
@@ -65,8 +88,12 @@ US_PORT="http://127.0.0.1:${PORTS[1]}"
 EU_PORT="http://127.0.0.1:${PORTS[2]}"
 
 # --- 4. The CLI environment -----------------------------------------------------------------
-# The walkthrough calls plain `aws`: put the venv's first on PATH (its python3 is fine too).
-export PATH="$VENV/bin:$PATH"
+# The blocks call plain `aws` and `kmsim`: the venv's and the binary under test (whatever its
+# file name) go first on PATH (the venv's python3 is fine too).
+mkdir -p "$TMP/bin"
+ln -s "$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")" "$TMP/bin/kmsim" || abort "link kmsim into $TMP/bin"
+export PATH="$TMP/bin:$VENV/bin:$PATH"
+[[ "$(command -v kmsim)" == "$TMP/bin/kmsim" ]] || abort "kmsim on PATH is the binary under test" "$(command -v kmsim)"
 export AWS_MAX_ATTEMPTS=1
 # Keep the user's own profiles, credentials and endpoints out of the run.
 e2e_isolate_aws
@@ -80,9 +107,9 @@ kms() {
         --cli-connect-timeout 5 --cli-read-timeout 20
 }
 
-# run_walkthrough <label> <A endpoint> <B endpoint>
+# run_walkthrough <label> <block> <A endpoint> <B endpoint>: <block> is walkthrough or raw.
 run_walkthrough() {
-    local label="$1" a_url="$2" b_url="$3"
+    local label="$1" block="$2" a_url="$3" b_url="$4"
     local dir="$TMP/run-${label// /-}" rc key err="$TMP/check-err.txt"
     mkdir -p "$dir"
     {
@@ -90,7 +117,7 @@ run_walkthrough() {
         sed -E \
             -e "s#^A=\"--endpoint-url [^ \"]+ #A=\"--endpoint-url $a_url #" \
             -e "s#^B=\"--endpoint-url [^ \"]+ #B=\"--endpoint-url $b_url #" \
-            "$TMP/walkthrough.sh"
+            "$TMP/$block.sh"
         # Hand the key id to the checks below.
         echo 'printf "%s\n" "$KEY" > .e2e-key-id'
     } >"$dir/walkthrough.sh"
@@ -112,14 +139,16 @@ run_walkthrough() {
         return
     fi
 
-    # The README says the first rotate-key-on-demand is refused until the replica holds the
-    # new material; the second one rotates.
+    # The walkthrough says the first rotate-key-on-demand is refused until the replica holds
+    # the new material; the second one rotates.
     local refused
-    refused=$(grep -c "An error occurred (KMSInvalidStateException) when calling the RotateKeyOnDemand operation" "$dir/err.txt")
-    if [[ "$refused" == 1 ]]; then
-        pass "$label: exactly one rotate-key-on-demand refused with KMSInvalidStateException (the replica lacked the new material)"
-    else
-        fail "$label: refused rotate-key-on-demand calls: $refused, want 1" "$(grep -i 'error' "$dir/err.txt" | tail -n 5)"
+    if [[ "$block" == walkthrough ]]; then
+        refused=$(grep -c "An error occurred (KMSInvalidStateException) when calling the RotateKeyOnDemand operation" "$dir/err.txt")
+        if [[ "$refused" == 1 ]]; then
+            pass "$label: exactly one rotate-key-on-demand refused with KMSInvalidStateException (the replica lacked the new material)"
+        else
+            fail "$label: refused rotate-key-on-demand calls: $refused, want 1" "$(grep -i 'error' "$dir/err.txt" | tail -n 5)"
+        fi
     fi
 
     key="$(cat "$dir/.e2e-key-id" 2>/dev/null)"
@@ -146,27 +175,32 @@ run_walkthrough() {
             "us-east-1: '$cur_us'" "eu-west-1: '$cur_eu'" "$(cat "$err")"
     fi
 
-    # ListKeyRotations in eu-west-1 lists 2 materials: the first NON_CURRENT, the rotated-to
-    # one CURRENT (= CurrentKeyMaterialId).
+    # ListKeyRotations in eu-west-1: after the walkthrough 2 materials, the first NON_CURRENT
+    # and the rotated-to one CURRENT (= CurrentKeyMaterialId); after the raw variant, which
+    # does not rotate, the one CURRENT material.
     local rotations
     rotations="$(kms "$EU_PORT" eu-west-1 list-key-rotations --key-id "$key" \
         --include-key-material ALL_KEY_MATERIAL \
         --query 'Rotations[].[KeyMaterialId,KeyMaterialState]' --output text 2>"$err")"
-    local n current
+    local n current want=1 want_text="the CURRENT"
+    [[ "$block" == walkthrough ]] && want=2 && want_text="NON_CURRENT, CURRENT"
     n="$(grep -c . <<<"$rotations")"
     current="$(awk '$2 == "CURRENT" { print $1 }' <<<"$rotations")"
-    if [[ "$n" == 2 && "$current" == "$cur_eu" ]] && grep -q $'\tNON_CURRENT$' <<<"$rotations"; then
-        pass "$label: ListKeyRotations(ALL_KEY_MATERIAL) in eu-west-1 lists 2 materials (NON_CURRENT, CURRENT)"
+    if [[ "$n" == "$want" && "$current" == "$cur_eu" ]] \
+        && { [[ "$want" == 1 ]] || grep -q $'\tNON_CURRENT$' <<<"$rotations"; }; then
+        pass "$label: ListKeyRotations(ALL_KEY_MATERIAL) in eu-west-1 lists $want material(s) ($want_text)"
     else
         local got
         mapfile -t got < <(printf 'got: %s\n' "$rotations"; cat "$err")
-        fail "$label: ListKeyRotations(ALL_KEY_MATERIAL) in eu-west-1: want 2 materials, one NON_CURRENT and the CURRENT $cur_eu" \
+        fail "$label: ListKeyRotations(ALL_KEY_MATERIAL) in eu-west-1: want $want material(s) ($want_text $cur_eu)" \
             "${got[@]}"
     fi
 }
 
-run_walkthrough "Region ports" "$US_PORT" "$EU_PORT"
-run_walkthrough "gateway" "$GATEWAY" "$GATEWAY"
+run_walkthrough "Region ports" walkthrough "$US_PORT" "$EU_PORT"
+run_walkthrough "gateway" walkthrough "$GATEWAY" "$GATEWAY"
+run_walkthrough "raw variant, Region ports" raw "$US_PORT" "$EU_PORT"
+run_walkthrough "raw variant, gateway" raw "$GATEWAY" "$GATEWAY"
 
 kill -0 "$SERVER_PID" 2>/dev/null && pass "kmsim serve still running at the end" \
     || fail "kmsim serve still running at the end"
