@@ -39,7 +39,7 @@ fn field(json: &[u8], name: &str) -> String {
 fn dispatch(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let cluster = rt.block_on(Cluster::start(config())).expect("cluster");
-    let node = cluster.state.nodes["us-east-1"].clone();
+    let node = cluster.state.nodes.get("us-east-1").expect("us-east-1");
     let run = |op: Operation, body: &[u8]| kmsim::ops::dispatch(&node, op, body);
 
     let created = run(Operation::CreateKey, b"{}").expect("CreateKey");

@@ -395,19 +395,25 @@ fn merge_status(into: &mut Value, other: &Value) {
 }
 
 fn health(cluster: &ClusterState) -> Value {
+    // Issue 13, item 1: Regions opened on first use are served by the gateway.
     let regions: Vec<Value> = cluster
-        .endpoints
-        .regions
-        .iter()
+        .region_urls()
+        .into_iter()
         .map(|(r, url)| {
-            let ready = cluster.nodes.get(r).map(|n| {
+            let ready = cluster.nodes.get(&r).map(|n| {
                 json!({
                     "RSA_2048": n.wrapping.ready(WrappingKeySpec::Rsa2048),
                     "RSA_3072": n.wrapping.ready(WrappingKeySpec::Rsa3072),
                     "RSA_4096": n.wrapping.ready(WrappingKeySpec::Rsa4096),
                 })
             });
-            json!({"region": r, "endpoint": url, "wrappingKeysReady": ready})
+            let opened_on_first_use = !cluster.endpoints.regions.iter().any(|(c, _)| *c == r);
+            json!({
+                "region": r,
+                "endpoint": url,
+                "wrappingKeysReady": ready,
+                "openedOnFirstUse": opened_on_first_use,
+            })
         })
         .collect();
     json!({

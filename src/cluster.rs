@@ -18,6 +18,7 @@ use crate::durable::{Change, Journal};
 use crate::node::{Links, Node};
 use crate::peers::Peers;
 use crate::protocol::conn::Timeouts;
+use crate::regions::Regions;
 use crate::replication::bus::Bus;
 use crate::replication::nats::Nats;
 use crate::seed::{Seed, SeedError};
@@ -35,8 +36,9 @@ pub struct Endpoints {
 /// What every endpoint shares: the nodes, the clock and the addresses.
 #[derive(Debug)]
 pub struct ClusterState {
-    /// Region → node.
-    pub nodes: BTreeMap<String, Arc<Node>>,
+    /// Region → node, for every Region this process serves (issue 13: Regions opened on
+    /// first use join it).
+    pub nodes: Arc<Regions>,
     /// W-11: the Region for unsigned gateway requests.
     pub default_region: String,
     /// The shared simulated clock.
@@ -58,13 +60,26 @@ pub struct ClusterState {
 }
 
 impl ClusterState {
+    /// Every Region's URL: the configured Regions in configuration order, then the Regions
+    /// opened on first use (issue 13, item 1), which the gateway serves.
+    pub fn region_urls(&self) -> Vec<(String, String)> {
+        let mut urls = self.endpoints.regions.clone();
+        urls.extend(
+            self.nodes
+                .opened()
+                .into_iter()
+                .map(|r| (r, self.endpoints.gateway.clone())),
+        );
+        urls
+    }
+
     /// `POST /_kmsim/reset`: every Region of this process forgets its state, the bus its
     /// queue, the clock its offset; then the seed (if any) is applied again.
     pub async fn reset(self: &Arc<Self>) -> Result<(), SeedError> {
         self.journal.record(|| Change::Wipe);
         let me = self.clone();
         tokio::task::spawn_blocking(move || {
-            for node in me.nodes.values() {
+            for node in me.nodes.nodes() {
                 node.reset();
             }
         })
@@ -91,7 +106,7 @@ impl ClusterState {
     /// Applies every time rule that is due, in every Region (X-6, I-50).
     pub fn sweep(&self) {
         let now = self.clock.now();
-        for node in self.nodes.values() {
+        for node in self.nodes.nodes() {
             node.sweep();
             node.tokens.sweep(now);
         }
@@ -192,7 +207,11 @@ impl Cluster {
                     .filter(|r| config.serves(&r.name))
                     .map(|r| r.name.clone())
                     .collect();
-                Some(data_dir::open(dir, &regions).map_err(StartError::DataDir)?)
+                let allowed = data_dir::RegionsAllowed {
+                    configured: &regions,
+                    any: config.opens_regions(),
+                };
+                Some(data_dir::open(dir, allowed).map_err(StartError::DataDir)?)
             }
             None => None,
         };
@@ -231,6 +250,31 @@ impl Cluster {
             (None, config.gateway)
         };
         let quotas = Arc::new(crate::quotas::Quotas::new(&config.quotas));
+        let make_node = {
+            let account = config.account_id.clone();
+            let limits = config.limits.clone();
+            let import = config.import.clone();
+            let replication = config.replication.clone();
+            let links = Links {
+                clock: clock.clone(),
+                bus: bus.clone(),
+                journal: journal.clone(),
+                quotas: quotas.clone(),
+            };
+            Arc::new(move |region: &str| {
+                let node = Arc::new(Node::new(
+                    region,
+                    &account,
+                    limits.clone(),
+                    &import,
+                    &replication,
+                    links.clone(),
+                ));
+                // Issue 12, item 5: the import token caps, before recovery installs any token.
+                node.tokens.set_limits(import.token_limits());
+                node
+            })
+        };
         let mut listeners = Vec::new();
         let mut nodes = BTreeMap::new();
         let mut region_addrs = BTreeMap::new();
@@ -246,28 +290,35 @@ impl Cluster {
             }
             let l = TcpListener::bind(r.listen).await.map_err(bind(r.listen))?;
             let addr = l.local_addr().map_err(bind(r.listen))?;
-            let node = Arc::new(Node::new(
-                &r.name,
-                &config.account_id,
-                config.limits.clone(),
-                &config.import,
-                &config.replication,
-                Links {
-                    clock: clock.clone(),
-                    bus: bus.clone(),
-                    journal: journal.clone(),
-                    quotas: quotas.clone(),
-                },
-            ));
-            // Issue 12, item 5: the import token caps, before recovery installs any token.
-            node.tokens.set_limits(config.import.token_limits());
+            let node = make_node(&r.name);
             urls.push((r.name.clone(), format!("http://{addr}")));
             region_addrs.insert(r.name.clone(), addr);
             nodes.insert(r.name.clone(), node.clone());
             listeners.push((l, node));
         }
+        // Issue 13, item 1: any other valid Region gets a node on first use (and joins the
+        // bus's Regions), unless the cluster is strict or spread over processes.
+        let factory: Option<crate::regions::Factory> = config.opens_regions().then(|| {
+            let bus = bus.clone();
+            Box::new(move |region: &str| {
+                let node = make_node(region);
+                bus.add_region(region);
+                node
+            }) as crate::regions::Factory
+        });
+        let regions = Arc::new(Regions::new(
+            nodes,
+            config.regions.iter().map(|r| r.name.clone()).collect(),
+            factory,
+        ));
+        if regions.opens_on_first_use() {
+            let weak = Arc::downgrade(&regions);
+            bus.set_opener(Box::new(move |region| {
+                weak.upgrade().is_some_and(|r| r.open(region).is_ok())
+            }));
+        }
         let read_ms = started.elapsed().as_millis() as u64;
-        let restored = crate::recovery::restore(&nodes, &bus, records).map_err(|e| {
+        let restored = crate::recovery::restore(&regions, &bus, records).map_err(|e| {
             let dir = config
                 .storage
                 .data_dir
@@ -275,15 +326,14 @@ impl Cluster {
                 .unwrap_or(std::path::Path::new(""));
             StartError::DataDir(Refused(format!("data dir {}: {e}", dir.display())))
         })?;
-        let weak: BTreeMap<String, std::sync::Weak<Node>> = nodes
-            .iter()
-            .map(|(r, n)| (r.clone(), Arc::downgrade(n)))
-            .collect();
+        let weak = Arc::downgrade(&regions);
+        let mut all_regions: Vec<String> = config.regions.iter().map(|r| r.name.clone()).collect();
+        all_regions.extend(regions.opened());
         bus.connect(
-            config.regions.iter().map(|r| r.name.clone()).collect(),
-            nodes.keys().cloned().collect(),
+            all_regions,
+            regions.names(),
             Box::new(move |env| {
-                if let Some(node) = weak.get(&env.to).and_then(std::sync::Weak::upgrade) {
+                if let Some(node) = weak.upgrade().and_then(|r| r.get(&env.to)) {
                     crate::node::apply::apply(&node, env);
                 }
             }),
@@ -301,8 +351,8 @@ impl Cluster {
             });
             // Undelivered events first, then every multi-Region key's announcement.
             bus.resume();
-            for node in nodes.values() {
-                crate::recovery::reannounce(node);
+            for node in regions.nodes() {
+                crate::recovery::reannounce(&node);
             }
             tracing::info!(
                 keys = restored.keys,
@@ -326,7 +376,7 @@ impl Cluster {
             auth: crate::auth::Auth::new(&config.auth),
             seed,
             bus: bus.clone(),
-            nodes,
+            nodes: regions,
             default_region: config.default_region.clone(),
             clock,
             endpoints: Endpoints {

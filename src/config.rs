@@ -8,6 +8,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+pub mod env;
+
 /// The whole configuration file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -19,6 +21,13 @@ pub struct Config {
     /// Address of the gateway endpoint, which routes by the SigV4 scope's Region (W-10).
     /// Port 0 picks a free port.
     pub gateway: SocketAddr,
+    /// Issue 13, item 1: `false` (default) serves any valid Region name through the gateway —
+    /// a Region first used there (or by ReplicateKey, a seed or a data dir) gets a node on
+    /// the spot with these defaults, as every Region exists in AWS; `true` serves only the
+    /// `[[region]]` entries. Regions spread over processes (`--regions`, a NATS bus) are
+    /// always strict.
+    #[serde(default)]
+    pub strict_regions: bool,
     /// Quotas and limits.
     #[serde(default)]
     pub limits: Limits,
@@ -384,6 +393,18 @@ pub enum BusKind {
     Nats,
 }
 
+/// toml's message spans several lines with a source excerpt; keep it to one, with the line.
+fn one_line(text: &str, e: &toml::de::Error) -> ConfigError {
+    let msg = e.message().replace('\n', " ");
+    match e.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].lines().count().max(1);
+            ConfigError(format!("line {line}: {msg}"))
+        }
+        None => ConfigError(msg),
+    }
+}
+
 /// A configuration error: one line, naming the field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError(pub String);
@@ -399,34 +420,74 @@ impl std::error::Error for ConfigError {}
 impl Config {
     /// Reads and validates a file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        Self::load_with_env(path, &[])
+    }
+
+    /// Reads a file, sets the fields `KMSIM_*` variables of `vars` name ([`env`]), and
+    /// validates the result. Relative paths from the file are relative to its folder; from a
+    /// variable, to the working directory.
+    pub fn load_with_env(path: &Path, vars: &[(String, String)]) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
-        let mut cfg =
-            Self::parse(&text).map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))?;
-        if let (Some(f), Some(dir)) = (&cfg.seed.file, path.parent()) {
+        let (mut cfg, from_env) = Self::parse_env(&text, vars)
+            .map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))?;
+        if let (Some(f), Some(dir), false) = (
+            &cfg.seed.file,
+            path.parent(),
+            from_env.contains(&"seed.file"),
+        ) {
             cfg.seed.file = Some(dir.join(f));
         }
-        if let (Some(f), Some(dir)) = (&cfg.storage.data_dir, path.parent()) {
+        if let (Some(f), Some(dir), false) = (
+            &cfg.storage.data_dir,
+            path.parent(),
+            from_env.contains(&"storage.data_dir"),
+        ) {
             cfg.storage.data_dir = Some(dir.join(f));
         }
         Ok(cfg)
     }
 
+    /// Parses TOML text, sets the fields `KMSIM_*` variables of `vars` name ([`env`]), and
+    /// validates the result.
+    pub fn parse_with_env(text: &str, vars: &[(String, String)]) -> Result<Config, ConfigError> {
+        Self::parse_env(text, vars).map(|(cfg, _)| cfg)
+    }
+
+    fn parse_env(
+        text: &str,
+        vars: &[(String, String)],
+    ) -> Result<(Config, Vec<&'static str>), ConfigError> {
+        if !vars.iter().any(|(k, _)| k.starts_with("KMSIM_")) {
+            return Self::parse(text).map(|cfg| (cfg, Vec::new()));
+        }
+        let mut table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| one_line(text, &e))?;
+        let set = env::apply(&mut table, vars)?;
+        let cfg: Config = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| {
+                ConfigError(format!(
+                    "{} (after the KMSIM_* variables: {})",
+                    e.message().replace('\n', " "),
+                    set.join(", ")
+                ))
+            })?;
+        cfg.validate()?;
+        Ok((cfg, set))
+    }
+
     /// Parses and validates TOML text.
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
-        let cfg: Config = toml::from_str(text).map_err(|e| {
-            // toml's message spans several lines with a source excerpt; keep it to one.
-            let msg = e.message().replace('\n', " ");
-            match e.span() {
-                Some(span) => {
-                    let line = text[..span.start.min(text.len())].lines().count().max(1);
-                    ConfigError(format!("line {line}: {msg}"))
-                }
-                None => ConfigError(msg),
-            }
-        })?;
+        let cfg: Config = toml::from_str(text).map_err(|e| one_line(text, &e))?;
         cfg.validate()?;
         Ok(cfg)
+    }
+
+    /// Validates again after a field was changed in code (`kmsim serve` flags).
+    pub fn revalidate(&self) -> Result<(), ConfigError> {
+        self.validate()
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -633,6 +694,12 @@ impl Config {
     /// Whether this process serves `region`.
     pub fn serves(&self, region: &str) -> bool {
         self.serve_regions.is_empty() || self.serve_regions.iter().any(|r| r == region)
+    }
+
+    /// Issue 13, item 1: whether Regions outside the configuration are opened on first use
+    /// (not `strict_regions`, and every Region in this one process on the in-process bus).
+    pub fn opens_regions(&self) -> bool {
+        !self.strict_regions && self.serve_regions.is_empty() && self.bus.kind == BusKind::InProcess
     }
 
     /// Whether this process serves the gateway.

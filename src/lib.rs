@@ -63,6 +63,7 @@ pub mod peers;
 pub mod protocol;
 pub mod quotas;
 pub mod recovery;
+pub mod regions;
 pub mod replication;
 pub mod seed;
 pub mod server;

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use kmsim::cluster::Cluster;
 use kmsim::config::Config;
 
@@ -76,7 +76,6 @@ enum Command {
     /// GetParametersForImport returned.
     Wrap(kmsim::byok::cli::WrapArgs),
     /// Start the regional nodes and the gateway (the default command).
-    #[command(after_help = LOGGING_HELP)]
     Serve {
         /// Cluster configuration. Default: ./regions.toml, or the built-in default cluster
         /// when that file does not exist.
@@ -96,10 +95,15 @@ enum Command {
         /// Needs a NATS bus.
         #[arg(long, value_delimiter = ',')]
         regions: Vec<String>,
-        /// With --regions: serve the gateway here too (it forwards requests for the other
-        /// processes' Regions to them).
-        #[arg(long)]
-        gateway: bool,
+        /// The gateway's address (wins over `gateway` in the configuration). With --regions,
+        /// `--gateway` (an address optional) also serves the gateway in this process (it
+        /// forwards requests for the other processes' Regions to them).
+        #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "")]
+        gateway: Option<String>,
+        /// The account id of every ARN (12 digits; wins over `account_id` in the
+        /// configuration).
+        #[arg(long, value_name = "ID")]
+        account_id: Option<String>,
         /// The replication bus over NATS JetStream at this URL (nats://HOST:PORT). Wins over
         /// `[bus]` in the configuration; the default bus is in-process.
         #[arg(long)]
@@ -139,7 +143,9 @@ struct ServeFlags {
     seed: Option<PathBuf>,
     data_dir: Option<PathBuf>,
     regions: Vec<String>,
-    gateway: bool,
+    /// `--gateway`: `Some("")` without an address.
+    gateway: Option<String>,
+    account_id: Option<String>,
     bus: Option<String>,
     log_format: LogFormat,
 }
@@ -148,7 +154,12 @@ struct ServeFlags {
 const DEFAULT_CONFIG: &str = include_str!("../regions.toml");
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // `kmsim serve --help` ends with the logging notes and every KMSIM_* variable.
+    let serve_help = format!("{LOGGING_HELP}\n\n{}", kmsim::config::env::help());
+    let matches = Cli::command()
+        .mut_subcommand("serve", |c| c.after_help(serve_help))
+        .get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let flags = match cli.command {
         // Bare `kmsim` is `kmsim serve` with its defaults (KMSIM_LOG_FORMAT included).
         None => ServeFlags {
@@ -161,6 +172,7 @@ fn main() -> ExitCode {
             data_dir,
             regions,
             gateway,
+            account_id,
             bus,
             log_format,
         }) => ServeFlags {
@@ -169,6 +181,7 @@ fn main() -> ExitCode {
             data_dir,
             regions,
             gateway,
+            account_id,
             bus,
             log_format,
         },
@@ -392,25 +405,43 @@ fn configure(flags: &ServeFlags) -> Result<Config, kmsim::config::ConfigError> {
         config.bus.url = Some(url.clone());
         config.validate_bus()?;
     }
+    if let Some(id) = &flags.account_id {
+        config.account_id = id.clone();
+    }
+    let gateway_addr = flags.gateway.as_deref().filter(|a| !a.is_empty());
+    if let Some(addr) = gateway_addr {
+        config.gateway = addr.parse().map_err(|_| {
+            kmsim::config::ConfigError(format!(
+                "--gateway: '{addr}' is not an address like 127.0.0.1:4600"
+            ))
+        })?;
+    }
+    config.revalidate()?;
     if !flags.regions.is_empty() {
-        config.serve_only(&flags.regions, flags.gateway)?;
-    } else if flags.gateway {
+        config.serve_only(&flags.regions, flags.gateway.is_some())?;
+    } else if flags.gateway.as_deref() == Some("") {
         return Err(kmsim::config::ConfigError(
-            "--gateway: only with --regions (a process that serves every Region serves the gateway)".into(),
+            "--gateway without an address: only with --regions (a process that serves every Region serves the gateway)".into(),
         ));
     }
     Ok(config)
 }
 
+/// The configuration file (or the built-in default cluster) with the `KMSIM_*` variables of
+/// this process's environment applied (README "Configuration").
 fn load_config(path: Option<PathBuf>) -> Result<Config, kmsim::config::ConfigError> {
+    let vars: Vec<(String, String)> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .filter(|(k, _)| k.starts_with("KMSIM_"))
+        .collect();
     match path {
-        Some(p) => Config::load(&p),
+        Some(p) => Config::load_with_env(&p, &vars),
         None => {
             let p = PathBuf::from("regions.toml");
             if p.exists() {
-                Config::load(&p)
+                Config::load_with_env(&p, &vars)
             } else {
-                Config::parse(DEFAULT_CONFIG)
+                Config::parse_with_env(DEFAULT_CONFIG, &vars)
             }
         }
     }
@@ -447,7 +478,7 @@ async fn serve(config: Config, seed: Option<kmsim::seed::Seed>) -> ExitCode {
     }
     let durable = cluster.state.journal.is_durable();
     for (region, url) in &cluster.state.endpoints.regions {
-        if cluster.state.nodes.contains_key(region) {
+        if cluster.state.nodes.contains(region) {
             // Issue 10: a Region without a data dir says it starts empty.
             let apart = !cluster.state.peers.is_empty();
             let how = if apart && !durable {

@@ -5,13 +5,14 @@
 //! yet) still arrives. The replication apply is idempotent and version-guarded, so the
 //! announcements change nothing where nothing was lost.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::domain::enums::{MultiRegionKeyType, WrappingKeySpec};
 use crate::domain::wrapping::WrappingKey;
 use crate::durable::Change;
 use crate::node::Node;
+use crate::regions::Regions;
 use crate::replication::bus::Bus;
 use crate::replication::observe;
 
@@ -68,22 +69,21 @@ pub struct Restored {
 }
 
 /// Installs `records` (as [`crate::durable::tables::load`] returns them) into the nodes and
-/// the bus. A record for a Region the configuration does not have is an error (the data
-/// would otherwise be unreachable, and lost by the next reset).
-pub fn restore(
-    nodes: &BTreeMap<String, Arc<Node>>,
-    bus: &Bus,
-    records: Vec<Change>,
-) -> Result<Restored, String> {
+/// the bus. A record for a Region the cluster cannot serve (not configured, and not opened
+/// on first use) is an error (the data would otherwise be unreachable, and lost by the next
+/// reset).
+pub fn restore(regions: &Regions, bus: &Bus, records: Vec<Change>) -> Result<Restored, String> {
     let mut cache = KeyCache::default();
     let mut out = Restored::default();
     for c in records {
         match c.region() {
             Some(region) => {
-                let node = nodes.get(region).ok_or_else(|| {
+                // Issue 13, item 1: a Region opened on first use before the restart opens
+                // again (the data dir check has already refused any other).
+                let node = regions.open(region).map_err(|_| {
                     format!(
                         "it holds state of Region {region}, which the configuration does not have (configured: {})",
-                        nodes.keys().cloned().collect::<Vec<_>>().join(", ")
+                        regions.names().join(", ")
                     )
                 })?;
                 if matches!(c, Change::Key { .. }) {

@@ -19,6 +19,7 @@ use crate::ops::Placement;
 use crate::protocol::sigv4::Authorization;
 use crate::protocol::target;
 use crate::protocol::wire::{encode_error, CONTENT_TYPE, MAX_BODY_BYTES};
+use crate::regions::Unserved;
 
 /// Which Region(s) an endpoint serves.
 #[derive(Debug, Clone)]
@@ -52,6 +53,9 @@ async fn handle(State(ep): State<Endpoint>, req: Request) -> Response {
     }
     if req.uri().path() == "/metrics" && req.method() == Method::GET {
         return metrics_page(&ep);
+    }
+    if req.uri().path() == "/" && matches!(*req.method(), Method::GET | Method::HEAD) {
+        return pointer(&ep, request_id);
     }
     let started = std::time::Instant::now();
     if let Some(region) = remote_region(&ep, req.headers()) {
@@ -121,6 +125,43 @@ fn log_request(
         request_id,
         "request"
     );
+}
+
+/// Issue 13, item 5: `GET /` (a browser, `curl`) answers what this port is and where to read
+/// on, instead of the KMS protocol's error for a request that is not `POST /`.
+fn pointer(ep: &Endpoint, request_id: &str) -> Response {
+    let serves = match &ep.route {
+        Route::Region(node) => format!("the Region {}", node.region),
+        Route::Gateway => "every Region, by the Region in the SigV4 signature (the gateway)".into(),
+    };
+    let body = serde_json::json!({
+        "service": "kmsim",
+        "version": env!("CARGO_PKG_VERSION"),
+        "message": format!(
+            "kmsim, a local AWS KMS simulator. This port serves {serves}. Point an AWS SDK or the AWS CLI here (e.g. AWS_ENDPOINT_URL_KMS=http://this-host:port); KMS operations are POST / with X-Amz-Target: TrentService.<Operation>."
+        ),
+        "links": {
+            "health": "/_kmsim/health",
+            "statePage": "/_kmsim/ui",
+            "metrics": "/metrics",
+        },
+        "readme": {
+            "quickStart": "README.md#kmsim--a-local-multi-region-aws-kms-simulator",
+            "walkthrough": "README.md#multi-region-walkthrough-aws-cli",
+            "recipes": "README.md#recipes-sdks-the-cli-and-the-encryption-sdk",
+            "configuration": "README.md#configuration-regionstoml",
+        },
+    });
+    let mut resp = respond(
+        StatusCode::OK,
+        serde_json::to_vec_pretty(&body).unwrap_or_default(),
+        request_id,
+    );
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
 }
 
 /// `GET /metrics` (Prometheus text format 0.0.4).
@@ -289,27 +330,33 @@ fn authenticate(
     }))
 }
 
-/// W-10/W-11: the node for this request.
+/// W-10/W-11: the node for this request. Issue 13, item 1: on the gateway, a valid Region
+/// name the cluster does not serve yet is opened now (unless `strict_regions`).
 fn pick_node(ep: &Endpoint, headers: &HeaderMap) -> KmsResult<Arc<Node>> {
     match &ep.route {
         Route::Region(node) => Ok(node.clone()),
         Route::Gateway => {
             let region = gateway_region(ep, headers);
-            ep.cluster.nodes.get(&region).cloned().ok_or_else(|| {
-                let mut known: Vec<&str> = ep
-                    .cluster
-                    .endpoints
-                    .regions
-                    .iter()
-                    .map(|(r, _)| r.as_str())
-                    .collect();
-                known.sort_unstable();
+            ep.cluster.nodes.open(&region).map_err(|why| {
+                let serves = match why {
+                    Unserved::NotARegion => String::new(),
+                    Unserved::NotConfigured => {
+                        let mut known: Vec<String> = ep
+                            .cluster
+                            .region_urls()
+                            .into_iter()
+                            .map(|(r, _)| r)
+                            .collect();
+                        known.sort_unstable();
+                        format!(
+                            " This kmsim cluster serves only its configured Regions (strict_regions): {}",
+                            known.join(", ")
+                        )
+                    }
+                };
                 KmsError::new(
                     ErrorCode::InvalidSignature,
-                    format!(
-                        "Credential should be scoped to a valid region, not '{region}'. This kmsim cluster serves: {}",
-                        known.join(", ")
-                    ),
+                    format!("Credential should be scoped to a valid region, not '{region}'.{serves}"),
                 )
             })
         }

@@ -121,7 +121,7 @@ pub fn render(cluster: &ClusterState) -> String {
     let Some(handle) = install() else {
         return "# kmsim: another metrics recorder is installed in this process\n".into();
     };
-    for (region, node) in &cluster.nodes {
+    for (region, node) in &cluster.nodes.all() {
         let mut by_state = std::collections::BTreeMap::<&'static str, u64>::new();
         for state in [
             "Enabled",

@@ -71,6 +71,7 @@ pub fn page() -> Response {
 pub async fn state(cluster: &ClusterState, wide: bool) -> Value {
     let mut regions: Vec<(String, Value)> = cluster
         .nodes
+        .all()
         .iter()
         .map(|(r, node)| (r.clone(), region_state(node)))
         .collect();
@@ -92,8 +93,7 @@ pub async fn state(cluster: &ClusterState, wide: bool) -> Value {
         }
     }
     let listed: Vec<Value> = cluster
-        .endpoints
-        .regions
+        .region_urls()
         .iter()
         .map(|(name, endpoint)| {
             let mut r = regions

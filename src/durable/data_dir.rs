@@ -44,8 +44,24 @@ const LOCK_FILE: &str = "LOCK";
 const DB_FILE: &str = "state.redb";
 const MAGIC: &str = "kmsim-data-dir";
 
+/// Which Regions a data dir may hold state of.
+#[derive(Debug, Clone, Copy)]
+pub struct RegionsAllowed<'a> {
+    /// The Regions this process serves.
+    pub configured: &'a [String],
+    /// Issue 13, item 1: any valid Region name too (the cluster opens Regions on first use).
+    pub any: bool,
+}
+
+impl RegionsAllowed<'_> {
+    fn allows(&self, region: &str) -> bool {
+        self.configured.iter().any(|c| c == region)
+            || (self.any && crate::config::region_name_ok(region))
+    }
+}
+
 /// Opens (or creates) the data dir at `path` for a cluster of `regions`.
-pub fn open(path: &Path, regions: &[String]) -> Result<Opened, Refused> {
+pub fn open(path: &Path, regions: RegionsAllowed<'_>) -> Result<Opened, Refused> {
     let name = path.display();
     let refuse = |why: String| Refused(format!("data dir {name}: {why}"));
     if path.exists() && !path.is_dir() {
@@ -137,7 +153,10 @@ pub fn open(path: &Path, regions: &[String]) -> Result<Opened, Refused> {
 
 /// The format check, every record, and the check that every Region they name is configured
 /// (state of an unconfigured Region would be unreachable, and lost at the next reset).
-fn read_all(db: &impl ReadableDatabase, regions: &[String]) -> Result<tables::Loaded, String> {
+fn read_all(
+    db: &impl ReadableDatabase,
+    regions: RegionsAllowed<'_>,
+) -> Result<tables::Loaded, String> {
     match tables::stored_format(db) {
         Ok(Some(FORMAT_VERSION)) => {}
         Ok(Some(v)) => {
@@ -153,11 +172,11 @@ fn read_all(db: &impl ReadableDatabase, regions: &[String]) -> Result<tables::Lo
         .records
         .iter()
         .filter_map(Change::region)
-        .find(|r| !regions.iter().any(|c| c == r))
+        .find(|r| !regions.allows(r))
     {
         return Err(format!(
             "it holds state of Region {r}, which the configuration does not have (configured: {})",
-            regions.join(", ")
+            regions.configured.join(", ")
         ));
     }
     Ok(loaded)

@@ -10,13 +10,16 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use super::event::Envelope;
 use super::in_process::InProcess;
 use super::transport::{Handlers, Outgoing, Transport};
 use crate::durable::{Change, Journal};
+
+/// Opens a Region on first use; true when it is served afterwards.
+pub type Opener = Box<dyn Fn(&str) -> bool + Send + Sync>;
 
 /// Applies one event at its destination Region (the node's apply; idempotent and order-safe
 /// per key, see [`crate::node::apply`]).
@@ -25,8 +28,11 @@ pub type Deliver = Box<dyn Fn(&Envelope) + Send + Sync>;
 /// The bus of one cluster.
 pub struct Bus {
     transport: Arc<dyn Transport>,
-    /// The cluster's Regions, set once at start-up.
-    regions: OnceLock<Vec<String>>,
+    /// The cluster's Regions, set at start-up; Regions opened on first use join later.
+    regions: RwLock<Vec<String>>,
+    /// Opens a Region on first use (issue 13, item 1), set once at start-up when the cluster
+    /// may; true when the Region is served afterwards.
+    opener: OnceLock<Opener>,
     /// The next event's sequence number (its key in a data dir's queue).
     next_seq: AtomicU64,
     /// Fault injection for tests: send every event twice.
@@ -104,7 +110,8 @@ impl Bus {
     pub fn over(transport: Arc<dyn Transport>, journal: Journal) -> Arc<Bus> {
         Arc::new(Bus {
             transport,
-            regions: OnceLock::new(),
+            regions: RwLock::new(Vec::new()),
+            opener: OnceLock::new(),
             next_seq: AtomicU64::new(0),
             duplicate: AtomicBool::new(false),
             journal,
@@ -134,7 +141,7 @@ impl Bus {
     /// is journaled after the apply's own changes: a crash in between re-delivers the event,
     /// which the idempotent apply makes harmless.
     pub fn connect(&self, regions: Vec<String>, local: Vec<String>, deliver: Deliver) {
-        let _ = self.regions.set(regions);
+        *self.regions.write().unwrap_or_else(|e| e.into_inner()) = regions;
         let journal = self.journal.clone();
         let durable = self.journal.clone();
         self.transport.connect(
@@ -159,16 +166,37 @@ impl Bus {
         );
     }
 
-    /// Whether `region` is a Region of this cluster.
+    /// Whether `region` is a Region of this cluster: configured, or opened now on first use
+    /// when the cluster opens Regions that way ([`Bus::set_opener`]).
     pub fn serves(&self, region: &str) -> bool {
-        self.regions
-            .get()
-            .is_some_and(|r| r.iter().any(|x| x == region))
+        if self.read_regions().iter().any(|x| x == region) {
+            return true;
+        }
+        self.opener.get().is_some_and(|open| open(region))
     }
 
     /// The Regions of this cluster.
     pub fn regions(&self) -> Vec<String> {
-        self.regions.get().cloned().unwrap_or_default()
+        self.read_regions().clone()
+    }
+
+    /// Issue 13, item 1: how the cluster opens a Region on first use (set once, at start-up;
+    /// only where every Region is in this process).
+    pub fn set_opener(&self, open: Opener) {
+        let _ = self.opener.set(open);
+    }
+
+    /// A Region opened on first use joins the cluster's Regions (the in-process transport
+    /// delivers to any Region; NATS clusters never open Regions).
+    pub fn add_region(&self, region: &str) {
+        let mut regions = self.regions.write().unwrap_or_else(|e| e.into_inner());
+        if !regions.iter().any(|r| r == region) {
+            regions.push(region.to_string());
+        }
+    }
+
+    fn read_regions(&self) -> std::sync::RwLockReadGuard<'_, Vec<String>> {
+        self.regions.read().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Sends events that no key change implies (journaled on their own).

@@ -39,20 +39,20 @@ fn apply_key(cluster: &ClusterState, k: &SeedKey) -> Result<(), SeedError> {
     let region = k.region.as_deref().unwrap_or(&cluster.default_region);
     let node = cluster
         .nodes
-        .get(region)
-        .map(|n| n.as_ref())
-        .ok_or_else(|| err(not_here(cluster, region)))?;
-    let replicas: Vec<&Node> = k
+        .open(region)
+        .map_err(|_| err(not_here(cluster, region)))?;
+    let node = node.as_ref();
+    let replica_nodes: Vec<std::sync::Arc<Node>> = k
         .replicas
         .iter()
         .map(|r| {
             cluster
                 .nodes
-                .get(r)
-                .map(|n| n.as_ref())
-                .ok_or_else(|| err(format!("replica {}", not_here(cluster, r))))
+                .open(r)
+                .map_err(|_| err(format!("replica {}", not_here(cluster, r))))
         })
         .collect::<Result<_, _>>()?;
+    let replicas: Vec<&Node> = replica_nodes.iter().map(|n| n.as_ref()).collect();
     if exists(node, k).map_err(err)? {
         for r in &replicas {
             if !exists(r, k).map_err(err)? {

@@ -230,6 +230,122 @@ fn start_up_prints_every_endpoint_and_sigterm_shuts_down_cleanly() {
     }
 }
 
+/// Starts `kmsim serve` with `args` and `env`, reads its endpoint lines (gateway first), and
+/// returns the child and the (name, URL) of each line.
+fn serve_with(
+    args: &[&str],
+    env: &[(&str, &str)],
+    lines_expected: usize,
+) -> (std::process::Child, Vec<(String, String)>) {
+    let mut cmd = kmsim();
+    cmd.arg("serve")
+        .args(args)
+        .env("RUST_LOG", "off")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let seen = (0..lines_expected)
+        .map(|_| {
+            let l = lines.next().unwrap().unwrap();
+            let mut w = l.split_whitespace().skip(1);
+            (w.next().unwrap().to_string(), w.next().unwrap().to_string())
+        })
+        .collect();
+    (child, seen)
+}
+
+/// Issue 13, item 5: every configuration field from a `KMSIM_*` variable (over the file),
+/// `--account-id` and `--gateway ADDR` over both; a bad value is one line naming the variable.
+#[test]
+fn environment_variables_and_flags_configure_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write_config(&dir, PORT0);
+    let config = p.to_str().unwrap();
+    let env = [
+        ("KMSIM_ACCOUNT_ID", "444455556666"),
+        ("KMSIM_DEFAULT_REGION", "eu-central-1"),
+        (
+            "KMSIM_REGION",
+            r#"[{name="eu-central-1", listen="127.0.0.1:0"}]"#,
+        ),
+        ("KMSIM_STRICT_REGIONS", "true"),
+        ("KMSIM_SOMETHING_ELSE", "ignored"),
+    ];
+    let (mut child, seen) = serve_with(&["--config", config], &env, 2);
+    assert_eq!(seen[0].0, "gateway");
+    assert_eq!(seen[1].0, "eu-central-1", "{seen:?}");
+    let created = http_get::kms(&seen[1].1, "CreateKey", "{}");
+    assert!(
+        created.contains("arn:aws:kms:eu-central-1:444455556666:key/"),
+        "{created}"
+    );
+    // Strict: the gateway's unsigned default Region is the only one.
+    let health = http_get::health(&seen[0].1);
+    assert!(!health.contains("us-east-1"), "{health}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // Flags win over the variables.
+    let (mut child, seen) = serve_with(
+        &[
+            "--config",
+            config,
+            "--account-id",
+            "777788889999",
+            "--gateway",
+            "127.0.0.1:0",
+        ],
+        &env,
+        2,
+    );
+    let created = http_get::kms(&seen[0].1, "CreateKey", "{}");
+    assert!(
+        created.contains("arn:aws:kms:eu-central-1:777788889999:key/"),
+        "{created}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    for (var, value) in [
+        ("KMSIM_IMPORT_PREFILL", "maybe"),
+        ("KMSIM_LIMITS_TAGS_PER_KEY", "lots"),
+        ("KMSIM_QUOTAS_OVERRIDES", "{CreateKey = "),
+    ] {
+        let out = kmsim()
+            .args(["serve", "--config", config])
+            .env(var, value)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{var}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(err.contains(var), "{err}");
+    }
+    for (args, field) in [
+        (vec!["--account-id", "12"], "account_id"),
+        (vec!["--gateway", "nowhere"], "--gateway"),
+    ] {
+        let out = kmsim()
+            .args(["serve", "--config", config])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(field), "{args:?}: {err}");
+    }
+    // Every variable is listed in the help.
+    let help = kmsim().args(["serve", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for field in kmsim::config::env::FIELDS {
+        assert!(help.contains(&field.var()), "{} not in --help", field.var());
+    }
+}
+
 /// Seeding from the binary: `--seed` with the README's example, and `[seed] file` relative to
 /// the configuration file; the seeded key answers DescribeKey before anything else happened.
 #[test]

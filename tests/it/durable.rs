@@ -203,7 +203,7 @@ async fn a_seed_over_a_recovered_data_dir_changes_nothing() {
     let load = || Some(kmsim::seed::Seed::load(&seed_path).unwrap());
     let snapshot = |tc: &TestCluster| {
         let mut out = BTreeMap::new();
-        for (region, node) in &tc.cluster.state.nodes {
+        for (region, node) in tc.cluster.state.nodes.all() {
             for id in node.store.key_ids() {
                 let k = node.read_key(&id, |k| format!("{k:?}")).unwrap();
                 out.insert(format!("{region}/{id}"), k);

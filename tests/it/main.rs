@@ -32,6 +32,7 @@ mod nats_faults;
 mod protocol;
 mod quotas;
 mod re_encrypt_asym;
+mod readme;
 mod recipient;
 mod resolution;
 mod rotation;

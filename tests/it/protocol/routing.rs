@@ -41,24 +41,48 @@ async fn w4_other_service_prefix_is_unknown_operation() {
     tc.stop().await;
 }
 
+/// W-1, with issue 13 item 5: `GET /` answers a short JSON pointer (what the port serves,
+/// where the README sections are), not a KMS error; any other GET or a `PUT /` is still
+/// `UnknownOperationException`.
 #[tokio::test]
-async fn w1_get_is_unknown_operation() {
+async fn w1_get_root_is_a_pointer_other_methods_are_unknown_operation() {
     let tc = TestCluster::start().await;
-    for url in [tc.region_url("us-east-1"), tc.gateway_url()] {
+    for (url, serves) in [
+        (tc.region_url("us-east-1"), "the Region us-east-1"),
+        (tc.gateway_url(), "every Region"),
+    ] {
         let resp = reqwest::Client::new()
             .get(format!("{url}/"))
             .send()
             .await
             .expect("GET /");
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let bytes = resp.bytes().await.expect("body");
-        let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        assert_kms_error(
-            "GET /",
-            &(status, headers, body),
-            "UnknownOperationException",
-        );
+        assert_eq!(resp.status().as_u16(), 200, "GET / on {url}");
+        assert!(resp.headers().contains_key("x-amzn-requestid"));
+        let body: Value = resp.json().await.expect("JSON pointer");
+        assert_eq!(body["service"], "kmsim");
+        let message = body["message"].as_str().expect("message");
+        assert!(message.contains(serves), "{message}");
+        assert_eq!(body["links"]["health"], "/_kmsim/health");
+        assert!(body["readme"]["recipes"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("README.md#")));
+
+        for (method, path) in [("GET", "/keys"), ("PUT", "/"), ("DELETE", "/")] {
+            let resp = reqwest::Client::new()
+                .request(method.parse().expect("method"), format!("{url}{path}"))
+                .send()
+                .await
+                .expect("request");
+            let status = resp.status().as_u16();
+            let headers = resp.headers().clone();
+            let bytes = resp.bytes().await.expect("body");
+            let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+            assert_kms_error(
+                &format!("{method} {path}"),
+                &(status, headers, body),
+                "UnknownOperationException",
+            );
+        }
     }
     tc.stop().await;
 }
