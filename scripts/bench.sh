@@ -350,6 +350,20 @@ print(d)' "$1"
     make_bodies
     wrk_run "floor POST, unsigned" "$FLOOR" unsigned DescribeKey "${WBODY[DescribeKey]}"
     wrk_run "floor POST, signed" "$FLOOR" signed DescribeKey "${WBODY[DescribeKey]}"
+    # What the floor costs with an answer as large as Encrypt's (it echoes KeyId: ~1.4 KB),
+    # and behind kmsim's own connection layer (timeouts, watchdog) instead of axum::serve.
+    big=$(head -c 1024 /dev/zero | tr '\0' 'Z' | base64 -w0)
+    wrk_run "floor POST, signed, 1.4 KB answer" "$FLOOR" signed Encrypt \
+        "{\"KeyId\":\"$big\",\"Plaintext\":\"$big\"}"
+    CPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    "$FLOOR_BIN" "127.0.0.1:$CPORT" conn >"$OUT/floor-conn.log" 2>&1 &
+    EXTRA_PIDS+=($!)
+    for _ in $(seq 200); do
+        curl -sf -X POST "http://127.0.0.1:$CPORT/" -d '{}' >/dev/null 2>&1 && break
+        sleep 0.05
+    done
+    wrk_run "floor POST, signed, kmsim connection layer" "http://127.0.0.1:$CPORT" signed \
+        DescribeKey "${WBODY[DescribeKey]}"
     wrk_run "DescribeKey, unsigned" "$GW" unsigned DescribeKey "${WBODY[DescribeKey]}"
     for op in DescribeKey Encrypt Decrypt GenerateDataKey GetParametersForImport; do
         wrk_run "$op" "$GW" signed "$op" "${WBODY[$op]}"
