@@ -238,7 +238,11 @@ fn remote_region(ep: &Endpoint, headers: &HeaderMap) -> Option<String> {
         return None;
     }
     let region = gateway_region(ep, headers);
-    ep.cluster.peers.url(&region).is_some().then_some(region)
+    ep.cluster
+        .peers
+        .url(region)
+        .is_some()
+        .then(|| region.to_string())
 }
 
 /// Forwards a gateway request for a Region of another process, unchanged (the body within
@@ -264,11 +268,10 @@ async fn forward(ep: &Endpoint, region: &str, req: Request, request_id: &str) ->
 }
 
 /// W-10/W-11: the Region the gateway serves a request for.
-fn gateway_region(ep: &Endpoint, headers: &HeaderMap) -> String {
+fn gateway_region<'a>(ep: &'a Endpoint, headers: &'a HeaderMap) -> &'a str {
     header_str(headers, header::AUTHORIZATION.as_str())
-        .and_then(Authorization::parse)
-        .map(|a| a.region)
-        .unwrap_or_else(|| ep.cluster.default_region.clone())
+        .and_then(Authorization::region_of)
+        .unwrap_or(&ep.cluster.default_region)
 }
 
 /// Issue 11: the caller (`[auth] mode = "sigv4"`: a valid signature by a configured
@@ -281,8 +284,8 @@ fn authenticate(
 ) -> KmsResult<Option<Arc<crate::auth::Caller>>> {
     if let Route::Region(node) = &ep.route {
         let signed_for = header_str(&parts.headers, header::AUTHORIZATION.as_str())
-            .and_then(Authorization::parse)
-            .map(|a| a.region)
+            .and_then(Authorization::region_of)
+            .map(str::to_string)
             .or_else(|| {
                 parts
                     .uri
@@ -337,7 +340,7 @@ fn pick_node(ep: &Endpoint, headers: &HeaderMap) -> KmsResult<Arc<Node>> {
         Route::Region(node) => Ok(node.clone()),
         Route::Gateway => {
             let region = gateway_region(ep, headers);
-            ep.cluster.nodes.open(&region).map_err(|why| {
+            ep.cluster.nodes.open(region).map_err(|why| {
                 let serves = match why {
                     Unserved::NotARegion => String::new(),
                     Unserved::NotConfigured => {

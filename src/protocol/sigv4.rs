@@ -20,6 +20,21 @@ pub struct Authorization {
 }
 
 impl Authorization {
+    /// W-10: only the Region of the credential scope, borrowed from the header (the gateway's
+    /// routing and a Region port's check need nothing else, on every request).
+    pub fn region_of(header: &str) -> Option<&str> {
+        let rest = header.trim().strip_prefix("AWS4-HMAC-SHA256")?;
+        let credential = rest
+            .split(',')
+            .filter_map(|part| part.trim().split_once('='))
+            .find(|(k, _)| k.trim() == "Credential")?
+            .1
+            .trim();
+        let mut scope = credential.split('/');
+        let region = scope.nth(2)?;
+        (scope.nth(1)? == "aws4_request" && !region.is_empty()).then_some(region)
+    }
+
     /// Parses `AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request,
     /// SignedHeaders=a;b, Signature=hex`. `None` if it is not a parsable SigV4 header, in which
     /// case the request counts as unsigned (W-11).
@@ -68,6 +83,7 @@ mod tests {
         let h = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/eu-west-1/kms/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=abcd";
         let a = Authorization::parse(h).unwrap();
         assert_eq!(a.region, "eu-west-1");
+        assert_eq!(Authorization::region_of(h), Some("eu-west-1"));
         assert_eq!(a.service, "kms");
         assert_eq!(a.access_key_id, "AKIDEXAMPLE");
         assert_eq!(a.signed_headers.len(), 4);
@@ -78,5 +94,13 @@ mod tests {
     fn rejects_other_schemes() {
         assert!(Authorization::parse("Basic Zm9vOmJhcg==").is_none());
         assert!(Authorization::parse("AWS4-HMAC-SHA256 Credential=AKID/2024/us-east-1").is_none());
+        for h in [
+            "Basic Zm9vOmJhcg==",
+            "AWS4-HMAC-SHA256 Credential=AKID/2024/us-east-1",
+            "AWS4-HMAC-SHA256 Credential=AKID/2024//kms/aws4_request",
+            "AWS4-HMAC-SHA256 Credential=AKID/2024/us-east-1/kms/aws4_other",
+        ] {
+            assert_eq!(Authorization::region_of(h), None, "{h}");
+        }
     }
 }
