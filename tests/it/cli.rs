@@ -397,7 +397,10 @@ fn serve_applies_the_seed_given_by_flag_or_config() {
             .unwrap();
         child.wait().unwrap();
     }
-    // A seed that cannot be applied: one line naming the entry, exit 2.
+    // A seed that cannot be applied: one line naming the entry, exit 2. (Strict: otherwise
+    // the seed's Region would open on first use, issue 13.)
+    let strict = dir.path().join("strict.toml");
+    std::fs::write(&strict, format!("strict_regions = true\n{PORT0}")).unwrap();
     let bad = dir.path().join("bad-seed.toml");
     std::fs::write(
         &bad,
@@ -406,7 +409,7 @@ fn serve_applies_the_seed_given_by_flag_or_config() {
     .unwrap();
     let out = kmsim()
         .args(["serve", "--config"])
-        .arg(&plain)
+        .arg(&strict)
         .arg("--seed")
         .arg(&bad)
         .output()

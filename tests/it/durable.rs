@@ -233,7 +233,8 @@ fn serve_on(dir: &Path) -> (Option<i32>, String) {
     let cfg = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(
         cfg.path(),
-        "account_id = \"111122223333\"\ndefault_region = \"us-east-1\"\ngateway = \"127.0.0.1:0\"\n[[region]]\nname = \"us-east-1\"\nlisten = \"127.0.0.1:0\"\n",
+        // Strict: a data dir holding another Region is refused, not opened (issue 13).
+        "account_id = \"111122223333\"\ndefault_region = \"us-east-1\"\ngateway = \"127.0.0.1:0\"\nstrict_regions = true\n[[region]]\nname = \"us-east-1\"\nlisten = \"127.0.0.1:0\"\n",
     )
     .unwrap();
     let mut child = kmsim()

@@ -93,16 +93,18 @@ async fn unsigned_gateway_request_lands_in_default_region_w11() {
     tc.stop().await;
 }
 
+/// `strict_regions = true`: a valid Region outside the configuration is refused (issue 13,
+/// item 1; without it the Region opens on first use, see regions.rs).
 #[tokio::test]
-async fn gateway_refuses_a_region_it_does_not_serve_w10() {
-    let tc = TestCluster::start().await;
+async fn strict_gateway_refuses_a_region_it_does_not_serve_w10() {
+    let tc = TestCluster::start_with("strict_regions = true\n").await;
     let c = tc.gateway_client("sa-east-1");
     let (code, msg) = err_code(c.create_key().send().await);
     assert_eq!(code, "InvalidSignatureException");
     let msg = msg.expect("message");
     assert_eq!(
         msg,
-        "Credential should be scoped to a valid region, not 'sa-east-1'. This kmsim cluster serves: ap-southeast-2, eu-west-1, us-east-1"
+        "Credential should be scoped to a valid region, not 'sa-east-1'. This kmsim cluster serves only its configured Regions (strict_regions): ap-southeast-2, eu-west-1, us-east-1"
     );
     for r in REGIONS {
         assert!(msg.contains(r), "{msg}");
@@ -117,6 +119,25 @@ async fn gateway_refuses_a_region_it_does_not_serve_w10() {
             .unwrap()
             .keys()
             .is_empty());
+    }
+    tc.stop().await;
+}
+
+/// Without `strict_regions`, the same request opens sa-east-1 on first use (issue 13, item 1),
+/// in that Region alone.
+#[tokio::test]
+async fn gateway_opens_a_valid_region_it_does_not_serve_yet_w10() {
+    let tc = TestCluster::start().await;
+    let c = tc.gateway_client("sa-east-1");
+    let out = c.create_key().send().await.expect("CreateKey in sa-east-1");
+    let id = out.key_metadata().unwrap().key_id().to_string();
+    assert_eq!(
+        out.key_metadata().unwrap().arn(),
+        Some(arn("sa-east-1", &id).as_str())
+    );
+    assert_eq!(listed_ids(&c).await, [id]);
+    for r in REGIONS {
+        assert!(listed_ids(&tc.client(r)).await.is_empty(), "{r}");
     }
     tc.stop().await;
 }
@@ -139,6 +160,8 @@ async fn health_lists_the_regions_and_endpoints() {
                 "endpoint": tc.region_url(r),
                 // No prefill in tests: the pools fill on first use.
                 "wrappingKeysReady": {"RSA_2048": 0, "RSA_3072": 0, "RSA_4096": 0},
+                // Configured, not opened on first use (issue 13; regions.rs).
+                "openedOnFirstUse": false,
             })
         })
         .collect();

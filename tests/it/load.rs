@@ -72,8 +72,9 @@ async fn short_runs_of_every_op_succeed_with_the_documented_shape() {
 
 #[tokio::test]
 async fn failures_are_counted_by_error_code_and_fail_the_run() {
-    // A Region the cluster does not serve: every signed request is refused.
-    let tc = TestCluster::start().await;
+    // A Region the cluster does not serve (strict: otherwise it opens on first use, issue
+    // 13): every signed request is refused.
+    let tc = TestCluster::start_with("strict_regions = true\n").await;
     let cfg = LoadConfig {
         endpoint: tc.gateway_url(),
         region: "sa-east-1".into(),

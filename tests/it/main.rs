@@ -34,6 +34,7 @@ mod quotas;
 mod re_encrypt_asym;
 mod readme;
 mod recipient;
+mod regions;
 mod resolution;
 mod rotation;
 mod seed;

@@ -161,7 +161,8 @@ async fn a_seed_the_cluster_cannot_apply_does_not_start() {
         Path::new("bad.toml"),
     )
     .unwrap();
-    let e = TestCluster::start_seeded("", Some(bad))
+    // Strict: otherwise a valid Region name opens on first use (issue 13, regions.rs).
+    let e = TestCluster::start_seeded("strict_regions = true\n", Some(bad))
         .await
         .err()
         .expect("refused");
