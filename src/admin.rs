@@ -313,7 +313,9 @@ async fn bus(
                 .await
                 .and_then(|v| v.get("region").and_then(Value::as_str).map(str::to_string));
             match region {
-                Some(r) if bus.serves(&r) => {
+                // Issue 13, item 1: a Region the cluster serves now; cutting one does not
+                // open it (`serves` would).
+                Some(r) if bus.regions().contains(&r) => {
                     if path.ends_with("/cut") {
                         bus.cut(&r);
                     } else {
