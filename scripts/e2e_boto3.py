@@ -40,39 +40,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.keywrap import aes_key_wrap_with_padding
 
+from e2e_report import Report, StepFailed  # scripts/e2e_report.py, next to this file
+
 HEX64 = re.compile(r"^[a-f0-9]{64}$")
 UTC = dt.timezone.utc
 # Tolerance for server timestamps compared with this machine's clock.
 CLOCK_SLACK = dt.timedelta(seconds=120)
-
-
-class StepFailed(Exception):
-    """A check the rest of the scenario depends on failed; the scenario stops here."""
-
-
-class Report:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, cond, label, *details):
-        if cond:
-            self.passed += 1
-            print(f"ok - {label}", flush=True)
-        else:
-            self.failed += 1
-            print(f"not ok - {label}", flush=True)
-            for d in details:
-                for line in str(d).splitlines():
-                    print(f"#   {line}", flush=True)
-        return bool(cond)
-
-    def eq(self, label, got, want):
-        return self.check(got == want, label, f"want {want!r}", f"got  {got!r}")
-
-    def summary(self):
-        print(f"{self.passed} passed, {self.failed} failed", flush=True)
-        return 1 if self.failed else 0
 
 
 def oaep(hash_cls):

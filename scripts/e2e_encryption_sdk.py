@@ -67,6 +67,8 @@ from aws_encryption_sdk.key_providers.kms import (
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from e2e_report import Report, StepFailed  # scripts/e2e_report.py, next to this file
+
 US, EU = "us-east-1", "eu-west-1"
 AKID, SECRET = "AKIDE2EESDKTEST", "e2e-dummy-secret"
 CLIENT_CONFIG = Config(connect_timeout=5, read_timeout=30,
@@ -79,48 +81,6 @@ SDK_CONTEXT_KEYS = {"aws-crypto-public-key"}
 # failures the checks expect would bury the report.
 logging.getLogger("aws_encryption_sdk").addHandler(logging.NullHandler())
 logging.getLogger("aws_encryption_sdk").propagate = False
-
-
-class StepFailed(Exception):
-    """A check the rest of the phase depends on failed; the phase stops here."""
-
-
-class Report:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, cond, label, *details):
-        if cond:
-            self.passed += 1
-            print(f"ok - {label}", flush=True)
-        else:
-            self.failed += 1
-            print(f"not ok - {label}", flush=True)
-            for d in details:
-                for line in str(d).splitlines():
-                    print(f"#   {line}", flush=True)
-        return bool(cond)
-
-    def eq(self, label, got, want):
-        return self.check(got == want, label, f"want {want!r}", f"got  {got!r}")
-
-    def must(self, cond, label, *details):
-        if not self.check(cond, label, *details):
-            raise StepFailed(label)
-
-    def run(self, name, fn, *args):
-        """Runs one phase; an unexpected exception fails it, and the next phase still runs."""
-        try:
-            fn(*args)
-        except StepFailed:
-            pass
-        except Exception:  # noqa: BLE001 - anything unexpected is a failure, with its trace
-            self.check(False, f"{name}: ran to the end", traceback.format_exc())
-
-    def summary(self):
-        print(f"{self.passed} passed, {self.failed} failed", flush=True)
-        return 1 if self.failed else 0
 
 
 class Calls:
