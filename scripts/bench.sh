@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures kmsim against the limits of this machine, in one go:
 #   1. `openssl speed` RSA private-key operations (1 process and -multi 2): the unwrap limit;
-#   2. the criterion benches (domain level: unwrap, symmetric crypto);
+#   2. the criterion benches (domain level: unwrap, symmetric crypto; ops::dispatch below HTTP);
 #   3. `kmsim load` for every operation against a release server started here, every HTTP
 #      operation next to `kmsim load`'s own `floor` (GET /_kmsim/health), imports next to
 #      openssl. These rows are bound by the load generator (`kmsim load` signs every request
@@ -93,7 +93,7 @@ SSL1_4096=$(openssl_rate "$OUT/openssl1.txt" 4096)
 SSL2_2048=$(openssl_rate "$OUT/openssl2.txt" 2048)
 
 echo "== criterion benches =="
-cargo bench --locked --bench unwrap --bench crypto -- --warm-up-time 1 --measurement-time "$CRITERION_TIME" \
+cargo bench --locked --bench unwrap --bench crypto --bench dispatch -- --warm-up-time 1 --measurement-time "$CRITERION_TIME" \
     --output-format bencher 2>/dev/null | tee "$OUT/criterion.txt" | grep '^test '
 crit_ops() { # name -> ops/s
     awk -v n="$1" '$1=="test" && $2==n { gsub(",", "", $5); printf "%.1f", 1e9/$5; exit }' "$OUT/criterion.txt"
