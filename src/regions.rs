@@ -12,6 +12,11 @@ use std::sync::{Arc, RwLock};
 use crate::config::region_name_ok;
 use crate::node::Node;
 
+/// At most this many Regions are opened on first use. [CHOICE] AWS has fewer than 40 commercial
+/// Regions; the cap keeps a client that signs for made-up names (`xx-test-1` … `xx-test-9999`)
+/// from making a node, and its wrapping-key pools, for each.
+pub const MAX_OPENED: usize = 64;
+
 /// Makes the node of a Region opened on first use.
 pub type Factory = Box<dyn Fn(&str) -> Arc<Node> + Send + Sync>;
 
@@ -40,6 +45,8 @@ pub enum Unserved {
     NotARegion,
     /// A Region name, but this cluster serves only its configured Regions.
     NotConfigured,
+    /// [`MAX_OPENED`] Regions have been opened on first use already.
+    TooMany,
 }
 
 impl Regions {
@@ -82,6 +89,13 @@ impl Regions {
         // Another request may have opened it between the two locks.
         if let Some(node) = nodes.get(region) {
             return Ok(node.clone());
+        }
+        let opened = nodes
+            .keys()
+            .filter(|r| !self.configured.contains(r))
+            .count();
+        if opened >= MAX_OPENED {
+            return Err(Unserved::TooMany);
         }
         let node = factory(region);
         nodes.insert(region.to_string(), node.clone());

@@ -343,6 +343,10 @@ fn pick_node(ep: &Endpoint, headers: &HeaderMap) -> KmsResult<Arc<Node>> {
             ep.cluster.nodes.open(region).map_err(|why| {
                 let serves = match why {
                     Unserved::NotARegion => String::new(),
+                    Unserved::TooMany => format!(
+                        " This kmsim cluster has opened {} Regions on first use, its limit; list the Region in regions.toml.",
+                        crate::regions::MAX_OPENED
+                    ),
                     Unserved::NotConfigured => {
                         let mut known: Vec<String> = ep
                             .cluster

@@ -572,3 +572,33 @@ async fn a_bus_cut_does_not_open_a_region() {
     assert_eq!(key_state(&sao_paulo, &id).await, KeyState::Enabled);
     tc.stop().await;
 }
+
+/// At most `MAX_OPENED` Regions are opened on first use: a client signing for made-up names
+/// cannot make a node for each. Past the cap a new name gets InvalidSignatureException saying
+/// so; the Regions already opened, and the configured ones, keep working.
+#[tokio::test]
+async fn regions_opened_on_first_use_are_capped() {
+    let tc = TestCluster::start().await;
+    let max = kmsim::regions::MAX_OPENED;
+    for i in 0..max {
+        let c = tc.gateway_client(&format!("xx-test-{i}"));
+        c.list_keys().send().await.expect("ListKeys below the cap");
+    }
+    let over = tc.gateway_client("xx-test-9999");
+    let (code, msg) = err_code(over.create_key().send().await);
+    assert_eq!(code, "InvalidSignatureException");
+    msg_is(
+        msg,
+        format!(
+            "Credential should be scoped to a valid region, not 'xx-test-9999'. This kmsim cluster has opened {max} Regions on first use, its limit; list the Region in regions.toml."
+        ),
+    );
+    let opened = health_regions(&tc.gateway_url()).await;
+    assert_eq!(opened.iter().filter(|r| r.2).count(), max);
+    assert!(!opened.iter().any(|r| r.0 == "xx-test-9999"));
+    for region in ["xx-test-0", "us-east-1"] {
+        let c = tc.gateway_client(region);
+        c.create_key().send().await.expect("CreateKey in a served Region");
+    }
+    tc.stop().await;
+}
