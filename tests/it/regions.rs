@@ -598,7 +598,10 @@ async fn regions_opened_on_first_use_are_capped() {
     assert!(!opened.iter().any(|r| r.0 == "xx-test-9999"));
     for region in ["xx-test-0", "us-east-1"] {
         let c = tc.gateway_client(region);
-        c.create_key().send().await.expect("CreateKey in a served Region");
+        c.create_key()
+            .send()
+            .await
+            .expect("CreateKey in a served Region");
     }
     tc.stop().await;
 }
