@@ -40,7 +40,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.keywrap import aes_key_wrap_with_padding
 
-from e2e_report import Report, StepFailed  # scripts/e2e_report.py, next to this file
+from e2e_report import Report, StepFailed, health  # scripts/e2e_report.py, next to this file
 
 HEX64 = re.compile(r"^[a-f0-9]{64}$")
 UTC = dt.timezone.utc
@@ -861,14 +861,6 @@ class MultiRegion:
                        KeyId=key)
         b_keys = {k["KeyId"] for k in b.call("list_keys")["Keys"]}
         b.ok(key not in b_keys, "B ListKeys no longer lists the key (X-6)")
-
-
-def health(gateway):
-    try:
-        with urllib.request.urlopen(f"{gateway}/_kmsim/health", timeout=5) as r:
-            return r.status
-    except Exception as e:  # noqa: BLE001
-        return repr(e)
 
 
 def main():

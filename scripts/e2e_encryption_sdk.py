@@ -43,7 +43,6 @@ import subprocess
 import sys
 import time
 import traceback
-import urllib.request
 
 import aws_encryption_sdk
 import boto3
@@ -67,7 +66,7 @@ from aws_encryption_sdk.key_providers.kms import (
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from e2e_report import Report, StepFailed  # scripts/e2e_report.py, next to this file
+from e2e_report import Report, StepFailed, health  # scripts/e2e_report.py, next to this file
 
 US, EU = "us-east-1", "eu-west-1"
 AKID, SECRET = "AKIDE2EESDKTEST", "e2e-dummy-secret"
@@ -510,14 +509,6 @@ class Scenario:
                             f"got {line!r}"):
                 self.described(f"{label}: {region}: the key is on the {region} port (DescribeKey)",
                                region, m.group(1), None)
-
-
-def health(gateway):
-    try:
-        with urllib.request.urlopen(f"{gateway}/_kmsim/health", timeout=5) as r:
-            return r.status
-    except Exception as e:  # noqa: BLE001
-        return repr(e)
 
 
 def main():

@@ -1,8 +1,10 @@
-"""The check counter the Python end-to-end drivers share (scripts/e2e_boto3.py,
-scripts/e2e_encryption_sdk.py): one "ok - " / "not ok - " line per check, details as "#"
-lines, and the "N passed, M failed" summary that scripts/lib/cluster.sh's e2e_driver reads."""
+"""What the Python end-to-end drivers share (scripts/e2e_boto3.py,
+scripts/e2e_encryption_sdk.py): the check counter — one "ok - " / "not ok - " line per check,
+details as "#" lines, and the "N passed, M failed" summary that scripts/lib/cluster.sh's
+e2e_driver reads — and the health probe they end with."""
 
 import traceback
+import urllib.request
 
 
 class StepFailed(Exception):
@@ -46,3 +48,12 @@ class Report:
     def summary(self):
         print(f"{self.passed} passed, {self.failed} failed", flush=True)
         return 1 if self.failed else 0
+
+
+def health(gateway):
+    """The HTTP status of GET /_kmsim/health on `gateway`, or the error that prevented it."""
+    try:
+        with urllib.request.urlopen(f"{gateway}/_kmsim/health", timeout=5) as r:
+            return r.status
+    except Exception as e:  # noqa: BLE001
+        return repr(e)

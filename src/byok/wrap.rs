@@ -127,13 +127,8 @@ fn check_len(algorithm: WrappingAlgorithm, k: usize, len: usize) -> Result<(), W
     if is_rsa_aes(algorithm) {
         return Ok(());
     }
-    // §5.2: k − 2·hLen − 2, hLen = 20 for SHA-1 and 32 for SHA-256.
-    let h_len = if algorithm == WrappingAlgorithm::RsaesOaepSha1 {
-        20
-    } else {
-        32
-    };
-    let max = k.saturating_sub(2 * h_len + 2);
+    let max =
+        crate::domain::asymmetric::oaep_capacity(k, algorithm != WrappingAlgorithm::RsaesOaepSha1);
     if len > max {
         return Err(WrapError::MaterialTooLong {
             algorithm,

@@ -291,13 +291,19 @@ pub fn verify(
 
 /// E-9: the largest plaintext RSA-OAEP can carry under this key and algorithm.
 pub fn rsa_max_plaintext(spec: KeySpec, alg: EncryptionAlgorithm) -> Option<usize> {
-    let k = rsa_bits(spec)? / 8;
-    let h = match alg {
-        EncryptionAlgorithm::RsaesOaepSha1 => 20,
-        EncryptionAlgorithm::RsaesOaepSha256 => 32,
+    let sha256 = match alg {
+        EncryptionAlgorithm::RsaesOaepSha1 => false,
+        EncryptionAlgorithm::RsaesOaepSha256 => true,
         _ => return None,
     };
-    Some(k - 2 * h - 2)
+    Some(oaep_capacity(rsa_bits(spec)? / 8, sha256))
+}
+
+/// E-9, §5.2 (RFC 8017 §7.1.1): RSA-OAEP carries at most `k − 2·hLen − 2` bytes under a
+/// `k`-byte modulus; hLen is 32 for SHA-256, 20 for SHA-1.
+pub fn oaep_capacity(modulus_bytes: usize, sha256: bool) -> usize {
+    let h_len = if sha256 { 32 } else { 20 };
+    modulus_bytes.saturating_sub(2 * h_len + 2)
 }
 
 fn oaep_alg(alg: EncryptionAlgorithm) -> KmsResult<&'static lc_rsa::OaepAlgorithm> {
